@@ -1,0 +1,85 @@
+/**
+ * The frozen configuration the preload builds once from the environment (src/config/index.ts).
+ * Everything downstream reads this, never process.env.
+ */
+import type { LogLevel } from '../log';
+
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+export type TracesExporterName = 'otlp' | 'console';
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+export interface OtlpConfig {
+  /** Full URL spans are POSTed to (a generic endpoint already has /v1/traces appended). */
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
+  /** Header names lower-cased, values percent-decoded. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly compression: 'gzip' | 'none';
+  /** File paths (PEM) for TLS, as given. */
+  readonly certificateFile?: string;
+  readonly clientKeyFile?: string;
+  readonly clientCertificateFile?: string;
+}
+
+export interface BatchProcessorConfig {
+  readonly scheduleDelayMs: number;
+  readonly exportTimeoutMs: number;
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+}
+
+export interface SpanLimits {
+  readonly attributeCountLimit: number;
+  /** Infinity when unlimited. */
+  readonly attributeValueLengthLimit: number;
+  readonly eventCountLimit: number;
+  readonly linkCountLimit: number;
+  readonly attributePerEventCountLimit: number;
+  readonly attributePerLinkCountLimit: number;
+}
+
+export interface HttpInstrumentationConfig {
+  /** Path patterns not traced (OTEL_NODE_HTTP_EXCLUDED_URLS). `*` matches any run of characters. */
+  readonly excludedUrls: readonly string[];
+  /** Header names (lower-case) captured as http.request.header.<name> / http.response.header.<name>. */
+  readonly captureHeaders: {
+    readonly serverRequest: readonly string[];
+    readonly serverResponse: readonly string[];
+    readonly clientRequest: readonly string[];
+    readonly clientResponse: readonly string[];
+  };
+}
+
+export interface Config {
+  readonly sdkDisabled: boolean;
+  readonly logLevel: LogLevel;
+  /** OTEL_SERVICE_NAME; undefined lets OTEL_RESOURCE_ATTRIBUTES or the default decide. */
+  readonly serviceName: string | undefined;
+  /** OTEL_RESOURCE_ATTRIBUTES, percent-decoded. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** In order; empty for `none`. */
+  readonly propagators: readonly PropagatorName[];
+  readonly sampler: SamplerName;
+  /** The ratio for the traceidratio samplers, in [0, 1]. */
+  readonly samplerRatio: number;
+  /** Empty for `none`. */
+  readonly tracesExporters: readonly TracesExporterName[];
+  readonly otlp: OtlpConfig;
+  readonly bsp: BatchProcessorConfig;
+  readonly spanLimits: SpanLimits;
+  /** OTEL_NODE_ENABLED_INSTRUMENTATIONS; undefined means all. */
+  readonly enabledInstrumentations: readonly string[] | undefined;
+  readonly disabledInstrumentations: readonly string[];
+  readonly semconvStabilityOptIn: readonly string[];
+  /** How long shutdown may take to flush on exit / SIGTERM / SIGINT (OTEL_NODE_SHUTDOWN_TIMEOUT). */
+  readonly shutdownTimeoutMs: number;
+  readonly http: HttpInstrumentationConfig;
+}

@@ -1,0 +1,73 @@
+/**
+ * The agent's own logger. One line per message on stderr, prefixed so users can grep for it.
+ * Warnings carry a stable code (OTELI_W_*) and are printed once per code+detail, so a bad
+ * setting or a failing hot-path call never floods the app's output.
+ */
+
+export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+
+const LEVEL_RANK: Record<LogLevel, number> = {
+  none: 0,
+  error: 1,
+  warn: 2,
+  info: 3,
+  debug: 4,
+  verbose: 5,
+  all: 6,
+};
+
+export const LOG_LEVELS = Object.keys(LEVEL_RANK) as LogLevel[];
+
+let currentRank = LEVEL_RANK.warn;
+const alreadySaid = new Set<string>();
+const PREFIX = '[otel-instrument]';
+
+export function setLogLevel(level: LogLevel): void {
+  currentRank = LEVEL_RANK[level] ?? LEVEL_RANK.warn;
+}
+
+export function isLogLevelEnabled(level: Exclude<LogLevel, 'none' | 'all'>): boolean {
+  return currentRank >= LEVEL_RANK[level];
+}
+
+function write(line: string): void {
+  try {
+    process.stderr.write(`${PREFIX} ${line}\n`);
+  } catch {
+    // stderr closed: nothing sensible left to do, and we must not throw into the app.
+  }
+}
+
+export const log = {
+  error(msg: string): void {
+    if (currentRank >= LEVEL_RANK.error) write(`error: ${msg}`);
+  },
+  warn(msg: string): void {
+    if (currentRank >= LEVEL_RANK.warn) write(`warn: ${msg}`);
+  },
+  info(msg: string): void {
+    if (currentRank >= LEVEL_RANK.info) write(msg);
+  },
+  debug(msg: string): void {
+    if (currentRank >= LEVEL_RANK.debug) write(`debug: ${msg}`);
+  },
+  /** A warning with a stable code, printed at most once per (code, message). */
+  warnOnce(code: string, msg: string): void {
+    const key = `${code}\u0000${msg}`;
+    if (alreadySaid.has(key)) return;
+    alreadySaid.add(key);
+    if (currentRank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
+  },
+  /** An internal failure of ours: logged once per code, never thrown. */
+  errorOnce(code: string, msg: string, err?: unknown): void {
+    if (alreadySaid.has(code)) return;
+    alreadySaid.add(code);
+    const detail = err instanceof Error ? `: ${err.message}` : err === undefined ? '' : `: ${String(err)}`;
+    if (currentRank >= LEVEL_RANK.error) write(`error ${code}: ${msg}${detail}`);
+  },
+};
+
+/** Test hook: forget which one-time messages were printed. */
+export function resetLogOnce(): void {
+  alreadySaid.clear();
+}

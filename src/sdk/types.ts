@@ -1,0 +1,103 @@
+/**
+ * Contracts between the SDK's parts: the finished span the processor and exporters see,
+ * the processor and exporter interfaces, and the resource / scope shapes.
+ * Kept free of behaviour so every part can depend on it without cycles.
+ */
+import type {
+  Attributes,
+  HrTime,
+  Link,
+  SpanContext,
+  SpanKind,
+  SpanStatus,
+} from '@opentelemetry/api';
+
+export type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus };
+
+/** Identifies the library that created a span (the tracer's name and version). */
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version?: string;
+  readonly schemaUrl?: string;
+}
+
+export interface Resource {
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+}
+
+export interface SpanEventData {
+  readonly name: string;
+  /** Epoch milliseconds with a sub-microsecond fraction (see ReadableSpan.startTimeUnixMs). */
+  readonly timeUnixMs: number;
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+}
+
+export interface SpanLinkData {
+  readonly context: SpanContext;
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+}
+
+/** What a processor and an exporter see of an ended span. Read-only by contract. */
+export interface ReadableSpan {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly spanContext: SpanContext;
+  /** The parent's span id as 16 hex chars, or undefined for a root span. */
+  readonly parentSpanId: string | undefined;
+  /** True when the parent came from another process (extracted from a carrier). */
+  readonly parentIsRemote: boolean;
+  /**
+   * Epoch milliseconds as a double with a fractional part (performance.timeOrigin + now()).
+   * A double keeps ~0.25 µs resolution at today's epoch; we avoid a BigInt per span on the hot
+   * path and convert to 64-bit nanoseconds only when encoding.
+   */
+  readonly startTimeUnixMs: number;
+  readonly endTimeUnixMs: number;
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+  readonly events: readonly SpanEventData[];
+  readonly droppedEventsCount: number;
+  readonly links: readonly SpanLinkData[];
+  readonly droppedLinksCount: number;
+  readonly status: SpanStatus;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+}
+
+export interface SpanProcessor {
+  /** Called synchronously when a sampled span starts. Must be cheap. */
+  onStart?(span: ReadableSpan): void;
+  /** Called synchronously when a sampled span ends. Must be cheap and never throw. */
+  onEnd(span: ReadableSpan): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+  /**
+   * Called from a process 'exit' listener, where nothing asynchronous can finish:
+   * hand the spans still queued to a synchronous export, bounded by timeoutMs.
+   */
+  flushSync?(timeoutMs: number): void;
+}
+
+export const enum ExportResultCode {
+  SUCCESS = 0,
+  FAILED = 1,
+}
+
+export interface ExportResult {
+  readonly code: ExportResultCode;
+  readonly error?: Error;
+}
+
+export interface SpanExporter {
+  /** Export one batch. Resolves (never rejects) when the batch is delivered or given up on. */
+  export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
+  /**
+   * Export one batch synchronously, bounded by timeoutMs (used only at process 'exit').
+   * Exporters that cannot do this omit it.
+   */
+  exportSync?(spans: readonly ReadableSpan[], timeoutMs: number): void;
+  shutdown(): Promise<void>;
+}
