@@ -1,0 +1,33 @@
+// Runs the suite with Node's own test runner: `node test/run.mjs [unit|e2e] [name-filter]`.
+// Node 20's `--test` takes no globs, so we list the files ourselves.
+import { readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [suite, filter] = process.argv.slice(2);
+const dirs = suite ? [suite] : ['unit', 'e2e'];
+
+function collect(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...collect(path));
+    else if (name.endsWith('.test.mjs') && (!filter || path.includes(filter))) out.push(path);
+  }
+  return out;
+}
+
+const files = dirs.flatMap((d) => collect(join(here, d)));
+if (files.length === 0) {
+  console.error(`no test files matched ${dirs.join(', ')} ${filter ?? ''}`);
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+);
+process.exit(result.status ?? 1);
