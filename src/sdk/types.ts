@@ -44,7 +44,11 @@ export interface SpanLinkData {
 export interface ReadableSpan {
   readonly name: string;
   readonly kind: SpanKind;
-  readonly spanContext: SpanContext;
+  /**
+   * A method, not a property: the SDK's Span object is both the api.Span the app holds and this
+   * ReadableSpan (nothing is copied at end), and api.Span defines spanContext() as a method.
+   */
+  spanContext(): SpanContext;
   /** The parent's span id as 16 hex chars, or undefined for a root span. */
   readonly parentSpanId: string | undefined;
   /** True when the parent came from another process (extracted from a carrier). */

@@ -1,0 +1,84 @@
+/**
+ * Starts the agent: config → SDK (provider, sampler, propagators, processors, exporters) →
+ * global API registration → hooks. Called once per process by the preload entry points.
+ */
+import * as api from '@opentelemetry/api';
+import { readConfig } from './config';
+import { describeConfig } from './config/describe';
+import type { Config } from './config/types';
+import { log, setLogLevel } from './log';
+import { VERSION } from './version';
+import { TracerProvider } from './sdk/tracer-provider';
+import { createSampler } from './sdk/samplers';
+import { createResource } from './sdk/resource';
+import { AsyncLocalStorageContextManager } from './sdk/context-manager';
+import { createPropagator } from './sdk/propagators';
+import { BatchSpanProcessor } from './sdk/batch-processor';
+import { MultiSpanProcessor } from './sdk/multi-processor';
+import type { SpanExporter, SpanProcessor } from './sdk/types';
+import { OtlpHttpExporter } from './exporters/otlp-http-exporter';
+import { ConsoleSpanExporter } from './exporters/console-exporter';
+import { installHooks } from './hooks/install';
+import { INSTRUMENTATIONS } from './instrumentations';
+import { installShutdownHandlers } from './shutdown';
+import { registerGlobals } from './register-globals';
+
+/** What tests and debugging tools can reach through globalThis[Symbol.for('otel-instrument')]. */
+export interface AgentHandle {
+  readonly version: string;
+  openSpanCount(): number;
+  forceFlush(): Promise<void>;
+}
+
+export const AGENT_HANDLE_KEY = Symbol.for('otel-instrument');
+
+function createExporter(name: Config['tracesExporters'][number], config: Config): SpanExporter {
+  return name === 'console' ? new ConsoleSpanExporter() : new OtlpHttpExporter(config.otlp);
+}
+
+function createProcessor(config: Config): SpanProcessor {
+  const processors = config.tracesExporters.map(
+    (name) => new BatchSpanProcessor(createExporter(name, config), config.bsp),
+  );
+  return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
+}
+
+/** Returns undefined when the SDK is disabled. Throws only on our own bugs; callers contain it. */
+export function startAgent(config: Config = readConfig()): AgentHandle | undefined {
+  setLogLevel(config.logLevel);
+  if (config.sdkDisabled) {
+    log.debug('OTEL_SDK_DISABLED=true: not starting');
+    return undefined;
+  }
+
+  const processor = createProcessor(config);
+  const provider = new TracerProvider({
+    resource: createResource(config),
+    sampler: createSampler(config.sampler, config.samplerRatio),
+    spanLimits: config.spanLimits,
+    processor,
+  });
+  registerGlobals({
+    tracerProvider: provider,
+    contextManager: new AsyncLocalStorageContextManager().enable(),
+    propagator: createPropagator(config.propagators),
+  });
+
+  installHooks(
+    INSTRUMENTATIONS,
+    (id) => ({ id, tracer: provider.getTracer(`otel-instrument/${id}`, VERSION), config }),
+    config,
+  );
+  installShutdownHandlers({ processor, shutdownTimeoutMs: config.shutdownTimeoutMs });
+
+  const handle: AgentHandle = {
+    version: VERSION,
+    openSpanCount: () => provider.openSpanCount(),
+    forceFlush: () => provider.forceFlush(),
+  };
+  (globalThis as Record<symbol, unknown>)[AGENT_HANDLE_KEY] = handle;
+  log.info(describeConfig(config));
+  return handle;
+}
+
+export { api };

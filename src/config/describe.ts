@@ -1,0 +1,64 @@
+/**
+ * The one-line startup preamble, e.g.
+ *   otel-instrument 0.1.0 service=shop exporter=otlp endpoint=http://collector:4318/v1/traces
+ *   protocol=http/protobuf sampler=parentbased_always_on propagators=tracecontext,baggage
+ * Secrets stay out: the endpoint's userinfo and query values are redacted and header values
+ * are never printed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './types';
+
+let cachedVersion: string | undefined;
+
+/** Our package version, read once from package.json (outside rootDir, so not imported). */
+export function packageVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
+
+/** The URL with userinfo and query values replaced, so tokens put there never reach a log. */
+export function redactUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '<invalid URL>';
+  }
+  if (url.username !== '' || url.password !== '') {
+    url.username = 'REDACTED';
+    url.password = '';
+  }
+  for (const key of [...new Set(url.searchParams.keys())]) url.searchParams.set(key, 'REDACTED');
+  return url.href;
+}
+
+/** Quoted only when it would otherwise break the key=value layout of the line. */
+function field(value: string): string {
+  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+function listOrNone(values: readonly string[]): string {
+  return values.length > 0 ? values.join(',') : 'none';
+}
+
+export function describeConfig(config: Config, version: string = packageVersion()): string {
+  const service = config.serviceName ?? config.resourceAttributes['service.name'] ?? 'unknown_service:node';
+  const sampler = config.sampler.endsWith('traceidratio') ? `${config.sampler}(${config.samplerRatio})` : config.sampler;
+  return [
+    `otel-instrument ${version}`,
+    `service=${field(service)}`,
+    `exporter=${listOrNone(config.tracesExporters)}`,
+    `endpoint=${redactUrl(config.otlp.endpoint)}`,
+    `protocol=${config.otlp.protocol}`,
+    `sampler=${sampler}`,
+    `propagators=${listOrNone(config.propagators)}`,
+  ].join(' ');
+}

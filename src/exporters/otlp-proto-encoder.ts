@@ -1,0 +1,224 @@
+/**
+ * ExportTraceServiceRequest in protobuf binary, hand-written so the runtime needs no protobuf
+ * library. Field numbers follow opentelemetry-proto's trace.proto, common.proto and
+ * resource.proto; the unit tests decode our output with protobufjs and those official files.
+ *
+ * `encodeRequest` runs twice over one ProtobufWriter: once to measure, once to write into a
+ * single buffer (see protobuf-writer.ts). Each resource and scope is encoded once per batch,
+ * because grouping puts every distinct one in the request exactly once.
+ */
+import type { Attributes, ReadableSpan, SpanEventData, SpanLinkData } from '../sdk/types';
+import {
+  epochMsToNanoHalves,
+  groupSpansByResourceAndScope,
+  otlpLinkFlags,
+  otlpSpanFlags,
+  otlpSpanKind,
+  type ResourceGroup,
+  type ScopeGroup,
+} from './otlp-grouping';
+import { ProtobufWriter } from './protobuf-writer';
+
+// Field numbers, named after the proto fields.
+const REQUEST_RESOURCE_SPANS = 1;
+const RESOURCE_SPANS_RESOURCE = 1;
+const RESOURCE_SPANS_SCOPE_SPANS = 2;
+const RESOURCE_ATTRIBUTES = 1;
+const RESOURCE_DROPPED_ATTRIBUTES_COUNT = 2;
+const SCOPE_SPANS_SCOPE = 1;
+const SCOPE_SPANS_SPANS = 2;
+const SCOPE_SPANS_SCHEMA_URL = 3;
+const SCOPE_NAME = 1;
+const SCOPE_VERSION = 2;
+const SPAN_TRACE_ID = 1;
+const SPAN_SPAN_ID = 2;
+const SPAN_TRACE_STATE = 3;
+const SPAN_PARENT_SPAN_ID = 4;
+const SPAN_NAME = 5;
+const SPAN_KIND = 6;
+const SPAN_START_TIME_UNIX_NANO = 7;
+const SPAN_END_TIME_UNIX_NANO = 8;
+const SPAN_ATTRIBUTES = 9;
+const SPAN_DROPPED_ATTRIBUTES_COUNT = 10;
+const SPAN_EVENTS = 11;
+const SPAN_DROPPED_EVENTS_COUNT = 12;
+const SPAN_LINKS = 13;
+const SPAN_DROPPED_LINKS_COUNT = 14;
+const SPAN_STATUS = 15;
+const SPAN_FLAGS = 16;
+const EVENT_TIME_UNIX_NANO = 1;
+const EVENT_NAME = 2;
+const EVENT_ATTRIBUTES = 3;
+const EVENT_DROPPED_ATTRIBUTES_COUNT = 4;
+const LINK_TRACE_ID = 1;
+const LINK_SPAN_ID = 2;
+const LINK_TRACE_STATE = 3;
+const LINK_ATTRIBUTES = 4;
+const LINK_DROPPED_ATTRIBUTES_COUNT = 5;
+const LINK_FLAGS = 6;
+const STATUS_MESSAGE = 2;
+const STATUS_CODE = 3;
+const KEY_VALUE_KEY = 1;
+const KEY_VALUE_VALUE = 2;
+const ANY_VALUE_STRING = 1;
+const ANY_VALUE_BOOL = 2;
+const ANY_VALUE_INT = 3;
+const ANY_VALUE_DOUBLE = 4;
+const ANY_VALUE_ARRAY = 5;
+const ANY_VALUE_KVLIST = 6;
+const ANY_VALUE_BYTES = 7;
+const ARRAY_VALUE_VALUES = 1;
+const KVLIST_VALUES = 1;
+
+/** Encodes one batch as an ExportTraceServiceRequest. An empty batch gives an empty (valid) request. */
+export function encodeTraceRequestProto(spans: readonly ReadableSpan[]): Uint8Array {
+  const groups = groupSpansByResourceAndScope(spans);
+  const writer = new ProtobufWriter();
+  encodeRequest(writer, groups);
+  writer.allocate();
+  encodeRequest(writer, groups);
+  return writer.finish();
+}
+
+// Reused by every timestamp: read immediately after each call, so sharing is safe.
+const nanoHalves: [number, number] = [0, 0];
+
+function encodeRequest(w: ProtobufWriter, groups: readonly ResourceGroup[]): void {
+  for (const group of groups) {
+    w.beginMessage(REQUEST_RESOURCE_SPANS);
+    w.beginMessage(RESOURCE_SPANS_RESOURCE);
+    encodeAttributes(w, RESOURCE_ATTRIBUTES, group.resource.attributes);
+    w.uint32(RESOURCE_DROPPED_ATTRIBUTES_COUNT, group.resource.droppedAttributesCount);
+    w.endMessage();
+    for (const scopeGroup of group.scopes) encodeScopeSpans(w, scopeGroup);
+    w.endMessage();
+  }
+}
+
+function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void {
+  w.beginMessage(RESOURCE_SPANS_SCOPE_SPANS);
+  w.beginMessage(SCOPE_SPANS_SCOPE);
+  w.string(SCOPE_NAME, scope.name);
+  w.string(SCOPE_VERSION, scope.version ?? '');
+  w.endMessage();
+  for (const span of spans) encodeSpan(w, span);
+  w.string(SCOPE_SPANS_SCHEMA_URL, scope.schemaUrl ?? '');
+  w.endMessage();
+}
+
+function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
+  const context = span.spanContext;
+  w.beginMessage(SCOPE_SPANS_SPANS);
+  w.hexBytes(SPAN_TRACE_ID, context.traceId);
+  w.hexBytes(SPAN_SPAN_ID, context.spanId);
+  w.string(SPAN_TRACE_STATE, context.traceState?.serialize() ?? '');
+  w.hexBytes(SPAN_PARENT_SPAN_ID, span.parentSpanId ?? '');
+  w.string(SPAN_NAME, span.name);
+  w.uint32(SPAN_KIND, otlpSpanKind(span.kind));
+  epochMsToNanoHalves(span.startTimeUnixMs, nanoHalves);
+  w.fixed64(SPAN_START_TIME_UNIX_NANO, nanoHalves[0], nanoHalves[1]);
+  epochMsToNanoHalves(span.endTimeUnixMs, nanoHalves);
+  w.fixed64(SPAN_END_TIME_UNIX_NANO, nanoHalves[0], nanoHalves[1]);
+  encodeAttributes(w, SPAN_ATTRIBUTES, span.attributes);
+  w.uint32(SPAN_DROPPED_ATTRIBUTES_COUNT, span.droppedAttributesCount);
+  for (const event of span.events) encodeEvent(w, event);
+  w.uint32(SPAN_DROPPED_EVENTS_COUNT, span.droppedEventsCount);
+  for (const link of span.links) encodeLink(w, link);
+  w.uint32(SPAN_DROPPED_LINKS_COUNT, span.droppedLinksCount);
+  const status = span.status;
+  if (status.code !== 0 || (status.message !== undefined && status.message !== '')) {
+    w.beginMessage(SPAN_STATUS);
+    w.string(STATUS_MESSAGE, status.message ?? '');
+    w.uint32(STATUS_CODE, status.code);
+    w.endMessage();
+  }
+  w.fixed32(SPAN_FLAGS, otlpSpanFlags(span));
+  w.endMessage();
+}
+
+function encodeEvent(w: ProtobufWriter, event: SpanEventData): void {
+  w.beginMessage(SPAN_EVENTS);
+  epochMsToNanoHalves(event.timeUnixMs, nanoHalves);
+  w.fixed64(EVENT_TIME_UNIX_NANO, nanoHalves[0], nanoHalves[1]);
+  w.string(EVENT_NAME, event.name);
+  encodeAttributes(w, EVENT_ATTRIBUTES, event.attributes);
+  w.uint32(EVENT_DROPPED_ATTRIBUTES_COUNT, event.droppedAttributesCount);
+  w.endMessage();
+}
+
+function encodeLink(w: ProtobufWriter, link: SpanLinkData): void {
+  const context = link.context;
+  w.beginMessage(SPAN_LINKS);
+  w.hexBytes(LINK_TRACE_ID, context.traceId);
+  w.hexBytes(LINK_SPAN_ID, context.spanId);
+  w.string(LINK_TRACE_STATE, context.traceState?.serialize() ?? '');
+  encodeAttributes(w, LINK_ATTRIBUTES, link.attributes);
+  w.uint32(LINK_DROPPED_ATTRIBUTES_COUNT, link.droppedAttributesCount);
+  w.fixed32(LINK_FLAGS, otlpLinkFlags(context));
+  w.endMessage();
+}
+
+/** Repeated KeyValue under `field`. Undefined / null values are skipped, as the SDK spec says. */
+function encodeAttributes(
+  w: ProtobufWriter,
+  field: number,
+  attributes: Attributes | Record<string, unknown>,
+): void {
+  for (const key in attributes) {
+    const value: unknown = attributes[key];
+    if (value === undefined || value === null) continue;
+    encodeKeyValue(w, field, key, value);
+  }
+}
+
+function encodeKeyValue(w: ProtobufWriter, field: number, key: string, value: unknown): void {
+  w.beginMessage(field);
+  w.string(KEY_VALUE_KEY, key);
+  encodeAnyValue(w, KEY_VALUE_VALUE, value);
+  w.endMessage();
+}
+
+/**
+ * AnyValue under `field`. Inside the oneof, zero values are written too: presence is what tells
+ * `false` or `0` apart from "no value". null / undefined inside arrays become an empty AnyValue,
+ * keeping array positions.
+ */
+function encodeAnyValue(w: ProtobufWriter, field: number, value: unknown): void {
+  w.beginMessage(field);
+  switch (typeof value) {
+    case 'string':
+      w.stringAlways(ANY_VALUE_STRING, value);
+      break;
+    case 'boolean':
+      w.bool(ANY_VALUE_BOOL, value);
+      break;
+    case 'number':
+      if (Number.isSafeInteger(value)) w.int64(ANY_VALUE_INT, value);
+      else w.double(ANY_VALUE_DOUBLE, value);
+      break;
+    case 'bigint':
+      // Not an API attribute type, but cheap to keep: int64 when it fits a double exactly.
+      if (Number.isSafeInteger(Number(value))) w.int64(ANY_VALUE_INT, Number(value));
+      else w.stringAlways(ANY_VALUE_STRING, value.toString());
+      break;
+    case 'object':
+      if (value === null) break;
+      if (Array.isArray(value)) {
+        w.beginMessage(ANY_VALUE_ARRAY);
+        for (const item of value as unknown[]) encodeAnyValue(w, ARRAY_VALUE_VALUES, item);
+        w.endMessage();
+      } else if (value instanceof Uint8Array) {
+        w.bytes(ANY_VALUE_BYTES, value);
+      } else {
+        w.beginMessage(ANY_VALUE_KVLIST);
+        encodeAttributes(w, KVLIST_VALUES, value as Record<string, unknown>);
+        w.endMessage();
+      }
+      break;
+    case 'undefined':
+      break;
+    default:
+      w.stringAlways(ANY_VALUE_STRING, String(value));
+  }
+  w.endMessage();
+}

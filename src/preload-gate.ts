@@ -1,0 +1,40 @@
+/**
+ * Decides, before anything heavy loads, whether this process should be traced at all.
+ * The preload arrives through NODE_OPTIONS, so it also runs inside processes nobody asked us to
+ * trace: package managers (`otel-instrument npm start` must trace the app, not npm), worker
+ * threads, and a second copy of the preload (`--require` plus `--import`).
+ */
+import { isMainThread } from 'node:worker_threads';
+import { basename } from 'node:path';
+
+/** One agent per process, whichever copy of the package or entry point loads first. */
+export const AGENT_STATE_KEY = Symbol.for('otel-instrument.state');
+
+export interface AgentState {
+  /** The SDK and hooks are running (or were deliberately not started). */
+  started: boolean;
+  /** The ESM loader (import-in-the-middle) is registered. */
+  esmLoaderRegistered: boolean;
+}
+
+export function agentState(): AgentState {
+  const g = globalThis as { [AGENT_STATE_KEY]?: AgentState };
+  return (g[AGENT_STATE_KEY] ??= { started: false, esmLoaderRegistered: false });
+}
+
+// The entry scripts of package managers that inherit NODE_OPTIONS from `otel-instrument npm …`.
+const PACKAGE_MANAGER_SCRIPT = /^(npm-cli|npx-cli|npm|npx|yarn|yarnpkg|pnpm|pnpx|corepack)(\.c?js)?$/;
+
+export function isPackageManagerProcess(argv1: string | undefined = process.argv[1]): boolean {
+  if (!argv1) return false;
+  if (PACKAGE_MANAGER_SCRIPT.test(basename(argv1))) return true;
+  // corepack shims live in .../corepack/dist/{npm,pnpm,yarn}.js, and yarn berry runs .yarn/releases/yarn-*.cjs
+  return /[\\/]corepack[\\/]dist[\\/]/.test(argv1) || /[\\/]\.yarn[\\/]releases[\\/]yarn-[^\\/]*\.c?js$/.test(argv1);
+}
+
+/** Why this process is skipped, or undefined when it should be traced. */
+export function skipReason(): string | undefined {
+  if (!isMainThread) return 'worker thread';
+  if (isPackageManagerProcess()) return `package manager (${process.argv[1]})`;
+  return undefined;
+}

@@ -1,0 +1,39 @@
+/**
+ * `node --import otel-instrument/register app.mjs` (and what the CLI puts in NODE_OPTIONS): the
+ * preload for ESM and CJS apps alike. It registers the ESM loader for the modules we instrument
+ * and waits for it before the app's first import, then starts the agent (shared with the
+ * --require entry through a global guard, so both together start one agent). Never throws.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+try {
+  const gate = require('./preload-gate.js') as typeof import('./preload-gate');
+  const state = gate.agentState();
+  if (gate.skipReason() === undefined) {
+    const { readConfig } = require('./config/index.js') as typeof import('./config/index');
+    const config = readConfig();
+    if (!config.sdkDisabled && !state.esmLoaderRegistered) {
+      state.esmLoaderRegistered = true;
+      const { INSTRUMENTATIONS } = require('./instrumentations/index.js') as typeof import('./instrumentations/index');
+      const { registerEsmLoader } = await import('./hooks/esm-loader.mjs');
+      const moduleNames = [...new Set(INSTRUMENTATIONS.flatMap((d) => d.targets.map((t) => t.module)))];
+      await registerEsmLoader(moduleNames);
+    }
+    if (!state.started) {
+      state.started = true;
+      (require('./agent.js') as typeof import('./agent')).startAgent(config);
+    }
+  }
+} catch (err) {
+  try {
+    process.stderr.write(
+      `[otel-instrument] error OTELI_E_START: the agent failed to start, the app runs uninstrumented: ${
+        err instanceof Error ? err.message : String(err)
+      }\n`,
+    );
+  } catch {
+    // nothing left to report to
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `node --require otel-instrument/register app.js`: the CommonJS preload (CJS apps only; ESM
+ * imports need the --import entry, register.mts). Never throws into the app.
+ */
+import { agentState, skipReason } from './preload-gate';
+
+try {
+  const state = agentState();
+  if (!state.started && skipReason() === undefined) {
+    state.started = true;
+    // A --require preload cannot await the ESM loader's registration, so CJS apps only here.
+    // Required lazily so a skipped process (npm, a worker) pays for nothing but the gate.
+    (require('./agent') as typeof import('./agent')).startAgent();
+  }
+} catch (err) {
+  try {
+    process.stderr.write(
+      `[otel-instrument] error OTELI_E_START: the agent failed to start, the app runs uninstrumented: ${
+        err instanceof Error ? err.message : String(err)
+      }\n`,
+    );
+  } catch {
+    // nothing left to report to
+  }
+}

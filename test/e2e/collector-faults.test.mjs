@@ -1,0 +1,50 @@
+// A dead, failing or refusing collector never breaks the app, never hangs its exit, and the
+// retry rules of the OTLP exporter spec hold.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { startReceiver } from '../helpers/otlp-receiver.mjs';
+import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+
+const fixture = (name) => join(FIXTURES, 'basic', name);
+
+async function closedPort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('collector down (closed port): the app runs and exits 0 within the shutdown timeout', async () => {
+  const port = await closedPort();
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_NODE_SHUTDOWN_TIMEOUT: '1000',
+    },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello, world\n');
+  assert.ok(run.stderr.split('\n').filter(Boolean).length <= 1, `at most one warning line:\n${run.stderr}`);
+});
+
+test('collector answers 503 then 200: the batch is retried and delivered', async (t) => {
+  const receiver = await startReceiver({ responses: [{ status: 503, headers: { 'retry-after': '0' } }] });
+  t.after(() => receiver.close());
+  const run = await runCli(['node', fixture('hello.js')], { env: receiverEnv(receiver) });
+  assert.equal(run.code, 0, run.stderr);
+  await receiver.waitForSpans(2);
+  assert.deepEqual(receiver.requests.map((r) => r.status), [503, 200]);
+});
+
+test('collector answers 400: no retry, one warning, the app is unaffected', async (t) => {
+  const receiver = await startReceiver({ responses: [{ status: 400, body: 'bad request' }] });
+  t.after(() => receiver.close());
+  const run = await runCli(['node', fixture('hello.js')], { env: receiverEnv(receiver) });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello, world\n');
+  assert.deepEqual(receiver.requests.map((r) => r.status), [400]);
+  assert.equal(run.stderr.match(/400/g)?.length, 1, run.stderr);
+});

@@ -1,0 +1,92 @@
+// Spans leave the process on every way out, and the way out stays the app's own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { startReceiver } from '../helpers/otlp-receiver.mjs';
+import { runCli, spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+
+const fixture = (name) => join(FIXTURES, 'basic', name);
+
+for (const exitCode of [0, 3]) {
+  test(`process.exit(${exitCode}) right after creating spans still delivers them, exit code kept`, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    // A long schedule delay: only the exit-time flush can deliver these spans.
+    const run = await runCli(['node', fixture('exit-now.js'), String(exitCode)], {
+      env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+    });
+    assert.equal(run.code, exitCode, run.stderr);
+    const spans = await receiver.waitForSpans(3);
+    assert.deepEqual(spans.map((s) => s.name).sort(), ['before-exit-0', 'before-exit-1', 'before-exit-2']);
+  });
+}
+
+test('a normal exit flushes what the batch timer has not sent yet', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  await receiver.waitForSpans(2);
+});
+
+test('SIGTERM to a server without its own handler: spans delivered, dies of SIGTERM (143)', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('long-running.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+  });
+  await child.waitForOutput(/ready \d+/);
+  child.kill('SIGTERM');
+  const run = await child.result;
+  assert.equal(run.code, 143, `exit ${run.code} ${run.signal}\n${run.stderr}`);
+  const spans = await receiver.waitForSpans(1);
+  assert.equal(spans[0].name, 'started');
+});
+
+test('SIGINT without an app handler: dies of SIGINT (130) after the flush', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('long-running.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+  });
+  await child.waitForOutput(/ready/);
+  child.kill('SIGINT');
+  const run = await child.result;
+  assert.equal(run.code, 130, run.stderr);
+  await receiver.waitForSpans(1);
+});
+
+test('an app that handles SIGTERM itself keeps control and exits its own way', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('handles-sigterm.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+  });
+  await child.waitForOutput(/ready/);
+  child.kill('SIGTERM');
+  const run = await child.result;
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /app got SIGTERM/);
+  const spans = await receiver.waitForSpans(1);
+  assert.equal(spans[0].name, 'cleanup');
+});
+
+test('the server keeps serving until the signal, then stops accepting', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('long-running.js')], { env: receiverEnv(receiver) });
+  const [, port] = await child.waitForOutput(/ready (\d+)/);
+  const body = await new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let data = '';
+      res.on('data', (d) => (data += d)).on('end', () => resolve(data));
+    }).on('error', reject).end();
+  });
+  assert.equal(body, 'ok');
+  child.kill('SIGTERM');
+  const run = await child.result;
+  assert.equal(run.code, 143);
+});

@@ -1,0 +1,132 @@
+// An OTLP/HTTP trace receiver for tests: accepts http/protobuf (decoded by protobufjs from the
+// official protos, independent of our encoder) and http/json, gzip or not, and collects
+// normalized spans (see otlp-proto.mjs). Responses can be scripted to exercise retries.
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import {
+  decodeTraceRequest,
+  normalizeJsonRequest,
+  normalizeProtoRequest,
+} from './otlp-proto.mjs';
+
+const PROTOBUF = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+
+function decodeBody(body, contentType) {
+  if (contentType === PROTOBUF) return normalizeProtoRequest(decodeTraceRequest(body));
+  if (contentType === JSON_TYPE) return normalizeJsonRequest(JSON.parse(body.toString('utf8')));
+  throw new Error(`unsupported content-type ${JSON.stringify(contentType)}`);
+}
+
+/**
+ * @param {{ responses?: Array<{ status: number, headers?: Record<string,string>, body?: string|Buffer }> }} [options]
+ *   answered in order for successive POSTs; afterwards every POST gets 200 and an empty
+ *   ExportTraceServiceResponse in the request's content type.
+ */
+export async function startReceiver({ responses = [] } = {}) {
+  const script = [...responses];
+  const spans = [];
+  const requests = [];
+  const waiters = new Set();
+
+  function settleWaiters() {
+    for (const waiter of waiters) {
+      if (waiter.isSatisfied()) waiter.resolve();
+    }
+  }
+
+  function handle(req, res, body) {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const contentEncoding = (req.headers['content-encoding'] ?? '').toLowerCase();
+    const record = { path: req.url, headers: req.headers, contentType, contentEncoding, status: 0, spanCount: 0 };
+    requests.push(record);
+
+    let received;
+    try {
+      const raw = contentEncoding === 'gzip' ? gunzipSync(body) : body;
+      received = decodeBody(raw, contentType);
+      record.spanCount = received.length;
+    } catch (err) {
+      record.status = 400;
+      record.error = err.message;
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${err.message}`);
+      return;
+    }
+
+    const scripted = script.shift();
+    if (scripted) {
+      record.status = scripted.status;
+      res.writeHead(scripted.status, scripted.headers ?? {}).end(scripted.body ?? '');
+    } else {
+      record.status = 200;
+      // An empty ExportTraceServiceResponse: zero bytes in protobuf, `{}` in JSON.
+      res.writeHead(200, { 'content-type': contentType || PROTOBUF });
+      res.end(contentType === JSON_TYPE ? '{}' : Buffer.alloc(0));
+    }
+    if (record.status >= 200 && record.status < 300) {
+      spans.push(...received);
+      settleWaiters();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  const url = `http://127.0.0.1:${port}`;
+
+  /**
+   * Resolves with `spans` once there are at least `count` of them, or once `predicate(spans)`
+   * is true. Re-checked on every accepted export, so nothing polls.
+   */
+  function waitForSpans(countOrPredicate, { timeoutMs = 20000 } = {}) {
+    const isSatisfied =
+      typeof countOrPredicate === 'function'
+        ? () => Boolean(countOrPredicate(spans))
+        : () => spans.length >= countOrPredicate;
+    if (isSatisfied()) return Promise.resolve(spans);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        isSatisfied,
+        resolve() {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(spans);
+        },
+        reject(reason) {
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          reject(new Error(reason));
+        },
+      };
+      const wanted = typeof countOrPredicate === 'function' ? 'the predicate to hold' : `${countOrPredicate} spans`;
+      const timer = setTimeout(() => {
+        const names = spans.map((s) => `${s.name} (${s.kind})`);
+        waiter.reject(
+          `waitForSpans: timed out after ${timeoutMs} ms waiting for ${wanted}; ` +
+            `${spans.length} arrived: [${names.join(', ')}] in ${requests.length} request(s)`,
+        );
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+  }
+
+  async function close() {
+    for (const waiter of waiters) waiter.reject('waitForSpans: receiver closed');
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  return { port, url, tracesUrl: `${url}/v1/traces`, spans, requests, waitForSpans, close };
+}

@@ -1,0 +1,353 @@
+// Our hand-written OTLP encoders, checked against independent references: the protobuf output is
+// decoded by protobufjs with the official opentelemetry-proto files; the JSON output is checked
+// against the OTLP/JSON rules (hex ids, lowerCamelCase, integer enums, 64-bit as decimal strings).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import {
+  decodeTraceRequest,
+  normalizeJsonRequest,
+  normalizeProtoRequest,
+  toBigInt,
+} from '../helpers/otlp-proto.mjs';
+
+const require = createRequire(import.meta.url);
+const { encodeTraceRequestProto } = require('../../dist/exporters/otlp-proto-encoder.js');
+const { encodeTraceRequestJson } = require('../../dist/exporters/otlp-json-encoder.js');
+const { epochMsToNanoString, epochMsToNanoHalves } = require('../../dist/exporters/otlp-grouping.js');
+
+// API SpanKind / SpanStatusCode values, spelled out so the test does not trust our mapping.
+const API_KIND = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
+const API_STATUS = { UNSET: 0, OK: 1, ERROR: 2 };
+
+const traceState = (value) => ({ serialize: () => value });
+
+const RESOURCE_A = { attributes: { 'service.name': 'svc-a', 'host.cpus': 8 }, droppedAttributesCount: 0 };
+const RESOURCE_B = { attributes: { 'service.name': 'svc-b' }, droppedAttributesCount: 3 };
+const SCOPE_HTTP = { name: '@otel-instrument/http', version: '0.1.0' };
+const SCOPE_PG = { name: '@otel-instrument/pg', version: '0.1.0', schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' };
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const ROOT_ID = 'b7ad6b7169203331';
+
+function makeSpan(overrides = {}) {
+  return {
+    name: 'GET /users/:id',
+    kind: API_KIND.SERVER,
+    spanContext: { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1 },
+    parentSpanId: undefined,
+    parentIsRemote: false,
+    startTimeUnixMs: 1700000000123.456,
+    endTimeUnixMs: 1700000000125.5,
+    attributes: {},
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: API_STATUS.UNSET },
+    resource: RESOURCE_A,
+    scope: SCOPE_HTTP,
+    ...overrides,
+  };
+}
+
+const EVERY_ATTRIBUTE_TYPE = {
+  'str': 'hello',
+  'str.empty': '',
+  'str.unicode': 'héllo wörld ✓ 你好 🚀',
+  'bool.true': true,
+  'bool.false': false,
+  'int.zero': 0,
+  'int.small': 42,
+  'int.negative': -7,
+  'int.big': Number.MAX_SAFE_INTEGER,
+  'int.bigNegative': Number.MIN_SAFE_INTEGER,
+  'double': 3.25,
+  'double.negative': -0.5,
+  'double.unsafeInteger': 2 ** 60,
+  'array.str': ['a', 'ü', ''],
+  'array.int': [1, -2, 3],
+  'array.double': [1.5, 2.5],
+  'array.bool': [true, false],
+  'array.empty': [],
+  'array.withNull': ['x', null, 'y'],
+  'skipped.undefined': undefined,
+};
+
+// Every attribute above after a round trip; a null array item becomes an empty AnyValue.
+const EVERY_ATTRIBUTE_TYPE_DECODED = {
+  ...EVERY_ATTRIBUTE_TYPE,
+  'array.withNull': ['x', undefined, 'y'],
+};
+delete EVERY_ATTRIBUTE_TYPE_DECODED['skipped.undefined'];
+
+// resource A ── scope http ── server span (every attribute type, events, link, remote parent)
+//            │              └─ client span (ERROR)
+//            └─ scope pg ──── query span (OK, dropped counts)
+// resource B ── scope http ── consumer span
+function fixtureSpans() {
+  const server = makeSpan({
+    parentSpanId: 'aaaaaaaaaaaaaaaa',
+    parentIsRemote: true,
+    spanContext: { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1, traceState: traceState('vendor=abc,other=1') },
+    attributes: EVERY_ATTRIBUTE_TYPE,
+    events: [
+      { name: 'exception', timeUnixMs: 1700000000124.001, attributes: { 'exception.type': 'Error' }, droppedAttributesCount: 2 },
+      { name: 'empty', timeUnixMs: 1700000000124.5, attributes: {}, droppedAttributesCount: 0 },
+    ],
+    links: [
+      {
+        context: { traceId: 'ffffffffffffffffffffffffffffffff', spanId: '0000000000000001', traceFlags: 0, isRemote: true, traceState: traceState('k=v') },
+        attributes: { 'link.reason': 'batch' },
+        droppedAttributesCount: 1,
+      },
+      { context: { traceId: TRACE_ID, spanId: '1111111111111111', traceFlags: 1 }, attributes: {}, droppedAttributesCount: 0 },
+    ],
+  });
+  const client = makeSpan({
+    name: 'GET',
+    kind: API_KIND.CLIENT,
+    spanContext: { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1 },
+    parentSpanId: ROOT_ID,
+    status: { code: API_STATUS.ERROR, message: 'connect ECONNREFUSED' },
+  });
+  const query = makeSpan({
+    name: 'SELECT users',
+    kind: API_KIND.CLIENT,
+    spanContext: { traceId: TRACE_ID, spanId: '2222222222222222', traceFlags: 1 },
+    parentSpanId: ROOT_ID,
+    scope: SCOPE_PG,
+    status: { code: API_STATUS.OK },
+    droppedAttributesCount: 5,
+    droppedEventsCount: 6,
+    droppedLinksCount: 7,
+  });
+  const consumer = makeSpan({
+    name: 'jobs process',
+    kind: API_KIND.CONSUMER,
+    spanContext: { traceId: '11111111111111111111111111111111', spanId: '3333333333333333', traceFlags: 0 },
+    resource: RESOURCE_B,
+  });
+  return { server, client, query, consumer, all: [server, client, query, consumer] };
+}
+
+test('timestamps: epoch ms doubles become exact nanoseconds (to the microsecond)', () => {
+  const cases = [
+    [1700000000123.456, 1700000000123456000n],
+    [1700000000123, 1700000000123000000n],
+    [1700000000123.9999, 1700000000124000000n], // rounds up into the next millisecond
+    [1700000000000.001, 1700000000000001000n],
+    [4102444800000.25, 4102444800000250000n], // year 2100
+    [0.5, 500000n],
+    [0, 0n],
+  ];
+  for (const [ms, expected] of cases) {
+    assert.equal(BigInt(epochMsToNanoString(ms)), expected, `string for ${ms}`);
+    const [low, high] = epochMsToNanoHalves(ms, [0, 0]);
+    assert.equal((BigInt(high) << 32n) | BigInt(low), expected, `halves for ${ms}`);
+  }
+  // The naive product loses precision: guard that this test would notice it.
+  assert.notEqual(BigInt(1700000000123.456 * 1e6), 1700000000123456000n);
+});
+
+test('protobuf: an empty batch encodes a valid, empty request', () => {
+  const bytes = encodeTraceRequestProto([]);
+  assert.equal(bytes.length, 0);
+  assert.deepEqual(decodeTraceRequest(bytes).resourceSpans, []);
+});
+
+test('protobuf: grouping by resource then scope', () => {
+  const { all } = fixtureSpans();
+  const decoded = decodeTraceRequest(encodeTraceRequestProto(all));
+  assert.equal(decoded.resourceSpans.length, 2);
+  const [a, b] = decoded.resourceSpans;
+  assert.equal(a.resource.attributes[0].value.stringValue, 'svc-a');
+  assert.equal(a.resource.droppedAttributesCount, 0);
+  assert.equal(b.resource.attributes[0].value.stringValue, 'svc-b');
+  assert.equal(b.resource.droppedAttributesCount, 3);
+  assert.deepEqual(a.scopeSpans.map((s) => [s.scope.name, s.scope.version, s.schemaUrl, s.spans.length]), [
+    ['@otel-instrument/http', '0.1.0', '', 2],
+    ['@otel-instrument/pg', '0.1.0', 'https://opentelemetry.io/schemas/1.30.0', 1],
+  ]);
+  assert.deepEqual(b.scopeSpans.map((s) => s.spans.map((x) => x.name)), [['jobs process']]);
+});
+
+test('protobuf: span fields, field by field', () => {
+  const { all } = fixtureSpans();
+  const decoded = decodeTraceRequest(encodeTraceRequestProto(all));
+  const [serverSpan, clientSpan] = decoded.resourceSpans[0].scopeSpans[0].spans;
+  const querySpan = decoded.resourceSpans[0].scopeSpans[1].spans[0];
+  const consumerSpan = decoded.resourceSpans[1].scopeSpans[0].spans[0];
+
+  assert.equal(Buffer.from(serverSpan.traceId).toString('hex'), TRACE_ID);
+  assert.equal(Buffer.from(serverSpan.spanId).toString('hex'), ROOT_ID);
+  assert.equal(Buffer.from(serverSpan.parentSpanId).toString('hex'), 'aaaaaaaaaaaaaaaa');
+  assert.equal(serverSpan.traceState, 'vendor=abc,other=1');
+  // sampled (0x01) | parent "is remote" known (0x100) | remote (0x200)
+  assert.equal(serverSpan.flags, 0x301);
+  assert.equal(serverSpan.name, 'GET /users/:id');
+  assert.equal(serverSpan.kind, 2); // SPAN_KIND_SERVER
+  assert.equal(toBigInt(serverSpan.startTimeUnixNano), 1700000000123456000n);
+  assert.equal(toBigInt(serverSpan.endTimeUnixNano), 1700000000125500000n);
+  assert.equal(serverSpan.status, null); // UNSET without message: omitted
+  assert.equal(serverSpan.droppedAttributesCount, 0);
+
+  assert.equal(clientSpan.kind, 3); // SPAN_KIND_CLIENT
+  assert.equal(Buffer.from(clientSpan.parentSpanId).toString('hex'), ROOT_ID);
+  assert.equal(clientSpan.flags, 0x101); // local parent
+  assert.equal(clientSpan.traceState, '');
+  assert.equal(clientSpan.status.code, 2); // STATUS_CODE_ERROR
+  assert.equal(clientSpan.status.message, 'connect ECONNREFUSED');
+
+  assert.equal(querySpan.status.code, 1); // STATUS_CODE_OK
+  assert.equal(querySpan.status.message, '');
+  assert.equal(querySpan.droppedAttributesCount, 5);
+  assert.equal(querySpan.droppedEventsCount, 6);
+  assert.equal(querySpan.droppedLinksCount, 7);
+
+  assert.equal(consumerSpan.kind, 5); // SPAN_KIND_CONSUMER
+  assert.equal(consumerSpan.parentSpanId.length, 0); // root: field absent
+  assert.equal(consumerSpan.flags, 0x100); // not sampled, root
+});
+
+test('protobuf: every attribute type round-trips', () => {
+  const { server } = fixtureSpans();
+  const decoded = decodeTraceRequest(encodeTraceRequestProto([server]));
+  const kvs = decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes;
+  const byKey = Object.fromEntries(kvs.map((kv) => [kv.key, kv.value]));
+  assert.deepEqual(Object.keys(byKey), Object.keys(EVERY_ATTRIBUTE_TYPE_DECODED));
+
+  // Which oneof member is set matters, not only the value.
+  assert.equal(byKey['str.empty'].value, 'stringValue');
+  assert.equal(byKey['bool.false'].value, 'boolValue');
+  assert.equal(byKey['int.zero'].value, 'intValue');
+  assert.equal(byKey['int.negative'].value, 'intValue');
+  assert.equal(byKey['int.negative'].intValue.toString(), '-7');
+  assert.equal(byKey['int.big'].intValue.toString(), String(Number.MAX_SAFE_INTEGER));
+  assert.equal(byKey['int.bigNegative'].intValue.toString(), String(Number.MIN_SAFE_INTEGER));
+  assert.equal(byKey['double'].value, 'doubleValue');
+  assert.equal(byKey['double.unsafeInteger'].value, 'doubleValue');
+  assert.equal(byKey['double.unsafeInteger'].doubleValue, 2 ** 60);
+  assert.equal(byKey['array.empty'].value, 'arrayValue');
+  assert.deepEqual(byKey['array.empty'].arrayValue.values, []);
+  assert.equal(byKey['array.withNull'].arrayValue.values[1].value, undefined);
+
+  assert.deepEqual(normalizeProtoRequest(decoded)[0].attributes, EVERY_ATTRIBUTE_TYPE_DECODED);
+});
+
+test('protobuf: events and links', () => {
+  const { server } = fixtureSpans();
+  const span = decodeTraceRequest(encodeTraceRequestProto([server])).resourceSpans[0].scopeSpans[0].spans[0];
+  assert.equal(span.events.length, 2);
+  assert.equal(span.events[0].name, 'exception');
+  assert.equal(toBigInt(span.events[0].timeUnixNano), 1700000000124001000n);
+  assert.equal(span.events[0].attributes[0].key, 'exception.type');
+  assert.equal(span.events[0].droppedAttributesCount, 2);
+  assert.equal(span.events[1].attributes.length, 0);
+
+  const [remoteLink, localLink] = span.links;
+  assert.equal(Buffer.from(remoteLink.traceId).toString('hex'), 'ffffffffffffffffffffffffffffffff');
+  assert.equal(Buffer.from(remoteLink.spanId).toString('hex'), '0000000000000001');
+  assert.equal(remoteLink.traceState, 'k=v');
+  assert.equal(remoteLink.flags, 0x300); // not sampled, known remote
+  assert.equal(remoteLink.attributes[0].value.stringValue, 'batch');
+  assert.equal(remoteLink.droppedAttributesCount, 1);
+  assert.equal(localLink.flags, 0x01); // isRemote absent: unknown, only trace flags
+  assert.equal(localLink.traceState, '');
+});
+
+test('protobuf: large batch with long strings (multi-byte length varints) decodes', () => {
+  const long = 'x'.repeat(20000) + 'é';
+  const spans = Array.from({ length: 300 }, (_, i) =>
+    makeSpan({ name: `span-${i}`, attributes: { long, i }, spanContext: { traceId: TRACE_ID, spanId: i.toString(16).padStart(16, '0'), traceFlags: 1 } }),
+  );
+  const normalized = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto(spans)));
+  assert.equal(normalized.length, 300);
+  assert.equal(normalized[299].name, 'span-299');
+  assert.equal(normalized[299].spanId, '000000000000012b');
+  assert.equal(normalized[299].attributes.long, long);
+  assert.equal(normalized[299].attributes.i, 299);
+});
+
+test('json: follows the OTLP/JSON rules', () => {
+  const { client, query, consumer } = fixtureSpans();
+  const request = JSON.parse(encodeTraceRequestJson([client, query, consumer]));
+  assert.deepEqual(Object.keys(request), ['resourceSpans']);
+  const [a, b] = request.resourceSpans;
+  assert.deepEqual(a.resource, {
+    attributes: [
+      { key: 'service.name', value: { stringValue: 'svc-a' } },
+      { key: 'host.cpus', value: { intValue: '8' } },
+    ],
+  });
+  assert.deepEqual(b.resource.droppedAttributesCount, 3);
+  assert.deepEqual(a.scopeSpans[1].scope, { name: '@otel-instrument/pg', version: '0.1.0' });
+  assert.equal(a.scopeSpans[1].schemaUrl, 'https://opentelemetry.io/schemas/1.30.0');
+
+  assert.deepEqual(a.scopeSpans[0].spans[0], {
+    traceId: TRACE_ID, // hex, not base64
+    spanId: '00f067aa0ba902b7',
+    parentSpanId: ROOT_ID,
+    flags: 0x101,
+    name: 'GET',
+    kind: 3, // enums as integers
+    startTimeUnixNano: '1700000000123456000', // 64-bit as decimal strings
+    endTimeUnixNano: '1700000000125500000',
+    attributes: [],
+    events: [],
+    links: [],
+    status: { message: 'connect ECONNREFUSED', code: 2 },
+  });
+  assert.deepEqual(a.scopeSpans[1].spans[0].status, { code: 1 });
+  assert.equal(a.scopeSpans[1].spans[0].droppedLinksCount, 7);
+  assert.deepEqual(b.scopeSpans[0].spans[0].status, {});
+  assert.equal('parentSpanId' in b.scopeSpans[0].spans[0], false);
+});
+
+test('json: attribute values, events and links', () => {
+  const { server } = fixtureSpans();
+  const span = JSON.parse(encodeTraceRequestJson([server])).resourceSpans[0].scopeSpans[0].spans[0];
+  const byKey = Object.fromEntries(span.attributes.map((kv) => [kv.key, kv.value]));
+  assert.deepEqual(byKey['str.unicode'], { stringValue: 'héllo wörld ✓ 你好 🚀' });
+  assert.deepEqual(byKey['bool.false'], { boolValue: false });
+  assert.deepEqual(byKey['int.bigNegative'], { intValue: String(Number.MIN_SAFE_INTEGER) });
+  assert.deepEqual(byKey['double'], { doubleValue: 3.25 });
+  assert.deepEqual(byKey['array.int'], {
+    arrayValue: { values: [{ intValue: '1' }, { intValue: '-2' }, { intValue: '3' }] },
+  });
+  assert.deepEqual(byKey['array.empty'], { arrayValue: { values: [] } });
+  assert.deepEqual(byKey['array.withNull'].arrayValue.values[1], {});
+  assert.equal('skipped.undefined' in byKey, false);
+
+  assert.equal(span.traceState, 'vendor=abc,other=1');
+  assert.deepEqual(span.events[0], {
+    timeUnixNano: '1700000000124001000',
+    name: 'exception',
+    attributes: [{ key: 'exception.type', value: { stringValue: 'Error' } }],
+    droppedAttributesCount: 2,
+  });
+  assert.deepEqual(span.links[0], {
+    traceId: 'ffffffffffffffffffffffffffffffff',
+    spanId: '0000000000000001',
+    traceState: 'k=v',
+    attributes: [{ key: 'link.reason', value: { stringValue: 'batch' } }],
+    droppedAttributesCount: 1,
+    flags: 0x300,
+  });
+});
+
+test('json and protobuf carry the same content', () => {
+  const { all } = fixtureSpans();
+  const fromProto = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto(all)));
+  const fromJson = normalizeJsonRequest(JSON.parse(encodeTraceRequestJson(all)));
+  assert.equal(fromProto.length, 4);
+  assert.deepEqual(fromJson, fromProto);
+  assert.equal(fromProto[0].kind, 'SERVER');
+  assert.equal(fromProto[1].status.code, 'ERROR');
+  assert.deepEqual(fromProto[3].resource, { attributes: { 'service.name': 'svc-b' } });
+});
+
+test('json: an empty batch', () => {
+  assert.deepEqual(JSON.parse(encodeTraceRequestJson([])), { resourceSpans: [] });
+});
