@@ -14,12 +14,15 @@ try {
   if (gate.skipReason() === undefined) {
     const { readConfig } = require('./config/index.js') as typeof import('./config/index');
     const config = readConfig();
+    (require('./log.js') as typeof import('./log')).setLogLevel(config.logLevel);
     if (!config.sdkDisabled && !state.esmLoaderRegistered) {
       state.esmLoaderRegistered = true;
       const { INSTRUMENTATIONS } = require('./instrumentations/index.js') as typeof import('./instrumentations/index');
+      const { selectDefinitions, loaderIncludeList } = require('./hooks/select.js') as typeof import('./hooks/select');
       const { registerEsmLoader } = await import('./hooks/esm-loader.mjs');
-      const moduleNames = [...new Set(INSTRUMENTATIONS.flatMap((d) => d.targets.map((t) => t.module)))];
-      await registerEsmLoader(moduleNames);
+      // Only the enabled instrumentations' modules go through the loader; every other ES module
+      // loads untouched.
+      await registerEsmLoader(loaderIncludeList(selectDefinitions(INSTRUMENTATIONS, config)));
     }
     if (!state.started) {
       state.started = true;

@@ -22,13 +22,25 @@ export interface ShutdownOptions {
 
 export function installShutdownHandlers({ processor, shutdownTimeoutMs }: ShutdownOptions): void {
   let flushing: Promise<void> | undefined;
+  // Once a flush has used up its time, the collector is not answering: the exit-time
+  // synchronous export would only add another full timeout to the app's exit.
+  let flushTimedOut = false;
 
   const flushBounded = (): Promise<void> => {
     if (flushing) return flushing;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, shutdownTimeoutMs);
-      timer.unref();
+      // Ref'd on purpose: the exporter's sockets and retry timers are unref'd (they must never
+      // hold a running app open), so during a shutdown flush this timer is what keeps the
+      // process alive until the flush ends or the time is up.
+      timer = setTimeout(() => {
+        flushTimedOut = true;
+        log.warnOnce(
+          'OTELI_W_SHUTDOWN_TIMEOUT',
+          `${processor.pendingSpanCount?.() ?? 'some'} spans not delivered within ${shutdownTimeoutMs} ms (OTEL_NODE_SHUTDOWN_TIMEOUT); is the collector reachable?`,
+        );
+        resolve();
+      }, shutdownTimeoutMs);
     });
     flushing = Promise.race([processor.forceFlush().catch(() => undefined), timeout]).finally(() => {
       clearTimeout(timer);
@@ -38,15 +50,17 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
   };
 
   process.on('beforeExit', () => {
-    // beforeExit fires again after our flush's I/O drains; with nothing queued the flush does no
-    // I/O, the loop stays empty and the process exits.
-    if (!flushing) void flushBounded();
+    // beforeExit fires again once our flush is done; with nothing pending we add no work, the
+    // loop stays empty and the process exits.
+    // After a timed-out flush the exporter may still be retrying on unref'd timers: flushing
+    // again would hold the process another full timeout, every time the loop drains.
+    if (!flushTimedOut && (processor.pendingSpanCount?.() ?? 0) > 0) void flushBounded();
   });
 
   process.on('exit', () => {
     try {
       // A no-op when nothing is queued (normal exits already flushed in beforeExit).
-      processor.flushSync?.(shutdownTimeoutMs);
+      if (!flushTimedOut) processor.flushSync?.(shutdownTimeoutMs);
     } catch (err) {
       log.errorOnce('OTELI_E_EXIT_FLUSH', 'flushing spans at exit failed', err);
     }

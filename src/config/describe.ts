@@ -5,24 +5,8 @@
  * Secrets stay out: the endpoint's userinfo and query values are redacted and header values
  * are never printed.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from './types';
-
-let cachedVersion: string | undefined;
-
-/** Our package version, read once from package.json (outside rootDir, so not imported). */
-export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
-}
+import { VERSION } from '../version';
 
 /** The URL with userinfo and query values replaced, so tokens put there never reach a log. */
 export function redactUrl(raw: string): string {
@@ -49,7 +33,7 @@ function listOrNone(values: readonly string[]): string {
   return values.length > 0 ? values.join(',') : 'none';
 }
 
-export function describeConfig(config: Config, version: string = packageVersion()): string {
+export function describeConfig(config: Config, version: string = VERSION): string {
   const service = config.serviceName ?? config.resourceAttributes['service.name'] ?? 'unknown_service:node';
   const sampler = config.sampler.endsWith('traceidratio') ? `${config.sampler}(${config.samplerRatio})` : config.sampler;
   return [

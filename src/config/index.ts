@@ -43,6 +43,8 @@ const SAMPLERS: readonly SamplerName[] = [
   'parentbased_traceidratio',
 ];
 const EXPORTERS: readonly TracesExporterName[] = ['otlp', 'console'];
+const COMPRESSIONS = ['gzip', 'none'] as const;
+type Compression = (typeof COMPRESSIONS)[number];
 const TRACES_PATH = '/v1/traces';
 
 function defaultOf(env: string): string {
@@ -59,31 +61,40 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = (name: string): string | undefined => readEnv(env, name);
 
   // First, so that OTEL_LOG_LEVEL=none also silences the warnings about the other settings.
-  const logLevel = parseEnum<LogLevel>('OTEL_LOG_LEVEL', get('OTEL_LOG_LEVEL'), LOG_LEVELS, defaultOf('OTEL_LOG_LEVEL') as LogLevel);
+  // The default level is set before parsing so a bad OTEL_LOG_LEVEL itself is reported.
+  const defaultLogLevel = defaultOf('OTEL_LOG_LEVEL') as LogLevel;
+  setLogLevel(defaultLogLevel);
+  const logLevel = parseEnum('OTEL_LOG_LEVEL', get('OTEL_LOG_LEVEL'), LOG_LEVELS, defaultLogLevel);
   setLogLevel(logLevel);
 
-  const sampler = parseEnum('OTEL_TRACES_SAMPLER', get('OTEL_TRACES_SAMPLER'), SAMPLERS, defaultOf('OTEL_TRACES_SAMPLER') as SamplerName);
+  const enumOf = <T extends string>(name: string, allowed: readonly T[]): T =>
+    parseEnum(name, get(name), allowed, defaultOf(name) as T);
+  const enumListOf = <T extends string>(name: string, allowed: readonly T[]): T[] =>
+    parseEnumList(name, get(name), allowed, parseList(defaultOf(name)) as T[]);
+
+  const sampler = enumOf('OTEL_TRACES_SAMPLER', SAMPLERS);
   // The argument only means something to the ratio samplers; the others ignore it (spec).
-  const samplerRatio = sampler.endsWith('traceidratio')
-    ? parseRatio('OTEL_TRACES_SAMPLER_ARG', get('OTEL_TRACES_SAMPLER_ARG'), Number(defaultOf('OTEL_TRACES_SAMPLER_ARG')))
-    : 1;
+  const samplerArg = 'OTEL_TRACES_SAMPLER_ARG';
+  const samplerRatio = sampler.endsWith('traceidratio') ? parseRatio(samplerArg, get(samplerArg), Number(defaultOf(samplerArg))) : 1;
+  const enabledInstrumentations = get('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const shutdownTimeout = 'OTEL_NODE_SHUTDOWN_TIMEOUT';
 
   const config: Config = {
     sdkDisabled: parseBoolean('OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED')),
     logLevel,
     serviceName: get('OTEL_SERVICE_NAME'),
     resourceAttributes: parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', get('OTEL_RESOURCE_ATTRIBUTES')),
-    propagators: parseEnumList('OTEL_PROPAGATORS', get('OTEL_PROPAGATORS'), PROPAGATORS, parseList(defaultOf('OTEL_PROPAGATORS')) as PropagatorName[]),
+    propagators: enumListOf('OTEL_PROPAGATORS', PROPAGATORS),
     sampler,
     samplerRatio,
-    tracesExporters: parseEnumList('OTEL_TRACES_EXPORTER', get('OTEL_TRACES_EXPORTER'), EXPORTERS, parseList(defaultOf('OTEL_TRACES_EXPORTER')) as TracesExporterName[]),
+    tracesExporters: enumListOf('OTEL_TRACES_EXPORTER', EXPORTERS),
     otlp: readOtlp(get),
     bsp: readBatchProcessor(get),
     spanLimits: readSpanLimits(get),
-    enabledInstrumentations: get('OTEL_NODE_ENABLED_INSTRUMENTATIONS') === undefined ? undefined : lowerList(get('OTEL_NODE_ENABLED_INSTRUMENTATIONS')),
+    enabledInstrumentations: enabledInstrumentations === undefined ? undefined : lowerList(enabledInstrumentations),
     disabledInstrumentations: lowerList(get('OTEL_NODE_DISABLED_INSTRUMENTATIONS')),
     semconvStabilityOptIn: lowerList(get('OTEL_SEMCONV_STABILITY_OPT_IN')),
-    shutdownTimeoutMs: parseInteger('OTEL_NODE_SHUTDOWN_TIMEOUT', get('OTEL_NODE_SHUTDOWN_TIMEOUT'), defaultIntOf('OTEL_NODE_SHUTDOWN_TIMEOUT')),
+    shutdownTimeoutMs: parseInteger(shutdownTimeout, get(shutdownTimeout), defaultIntOf(shutdownTimeout)),
     http: readHttp(get),
   };
   return deepFreeze(config);
@@ -96,22 +107,21 @@ function lowerList(raw: string | undefined): string[] {
 }
 
 function readOtlp(get: Get): OtlpConfig {
+  const generic = (suffix: string): string => `OTEL_EXPORTER_OTLP_${suffix}`;
+  const traces = (suffix: string): string => `OTEL_EXPORTER_OTLP_TRACES_${suffix}`;
   // A signal-specific value wins; when it is invalid we fall back to the generic one, then the default.
-  const pick = <T>(suffix: string, parse: (name: string, raw: string | undefined, fallback: T) => T, fallback: T): T =>
-    parse(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`, get(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`), parse(`OTEL_EXPORTER_OTLP_${suffix}`, get(`OTEL_EXPORTER_OTLP_${suffix}`), fallback));
-
-  const headers = {
-    ...parseKeyValueList('OTEL_EXPORTER_OTLP_HEADERS', get('OTEL_EXPORTER_OTLP_HEADERS'), HEADER_OPTIONS),
-    ...parseKeyValueList('OTEL_EXPORTER_OTLP_TRACES_HEADERS', get('OTEL_EXPORTER_OTLP_TRACES_HEADERS'), HEADER_OPTIONS),
-  };
-  const optional = (suffix: string): string | undefined => get(`OTEL_EXPORTER_OTLP_TRACES_${suffix}`) ?? get(`OTEL_EXPORTER_OTLP_${suffix}`);
+  type Parse<T> = (name: string, raw: string | undefined, fallback: T) => T;
+  const pick = <T>(suffix: string, parse: Parse<T>, fallback: T): T =>
+    parse(traces(suffix), get(traces(suffix)), parse(generic(suffix), get(generic(suffix)), fallback));
+  const optional = (suffix: string): string | undefined => get(traces(suffix)) ?? get(generic(suffix));
+  const headers = (name: string): Record<string, string> => parseKeyValueList(name, get(name), HEADER_OPTIONS);
 
   return {
     endpoint: readTracesEndpoint(get),
-    protocol: pick('PROTOCOL', parseProtocol, defaultOf('OTEL_EXPORTER_OTLP_PROTOCOL') as OtlpProtocol),
-    headers,
-    timeoutMs: pick('TIMEOUT', (n, r, f: number) => parseInteger(n, r, f, { min: 1 }), defaultIntOf('OTEL_EXPORTER_OTLP_TIMEOUT')),
-    compression: pick('COMPRESSION', (n, r, f: 'gzip' | 'none') => parseEnum(n, r, ['gzip', 'none'] as const, f), defaultOf('OTEL_EXPORTER_OTLP_COMPRESSION') as 'gzip' | 'none'),
+    protocol: pick('PROTOCOL', parseProtocol, defaultOf(generic('PROTOCOL')) as OtlpProtocol),
+    headers: { ...headers(generic('HEADERS')), ...headers(traces('HEADERS')) },
+    timeoutMs: pick('TIMEOUT', (n, r, f: number) => parseInteger(n, r, f, { min: 1 }), defaultIntOf(generic('TIMEOUT'))),
+    compression: pick('COMPRESSION', (n, r, f: Compression) => parseEnum(n, r, COMPRESSIONS, f), defaultOf(generic('COMPRESSION')) as Compression),
     certificateFile: optional('CERTIFICATE'),
     clientKeyFile: optional('CLIENT_KEY'),
     clientCertificateFile: optional('CLIENT_CERTIFICATE'),
@@ -138,8 +148,10 @@ function parseProtocol(name: string, raw: string | undefined, fallback: OtlpProt
 /** The signal-specific endpoint is used as given; the generic one gets /v1/traces appended. */
 function readTracesEndpoint(get: Get): string {
   const fromGeneric = (base: string): string => base.replace(/\/+$/, '') + TRACES_PATH;
-  const generic = fromGeneric(parseHttpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', get('OTEL_EXPORTER_OTLP_ENDPOINT'), defaultOf('OTEL_EXPORTER_OTLP_ENDPOINT')));
-  return parseHttpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), generic);
+  const genericName = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  const tracesName = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  const generic = fromGeneric(parseHttpUrl(genericName, get(genericName), defaultOf(genericName)));
+  return parseHttpUrl(tracesName, get(tracesName), generic);
 }
 
 function readBatchProcessor(get: Get): BatchProcessorConfig {
@@ -148,8 +160,8 @@ function readBatchProcessor(get: Get): BatchProcessorConfig {
   let maxExportBatchSize = int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1);
   if (maxExportBatchSize > maxQueueSize) {
     // Spec: the batch size must not exceed the queue size. Clamp rather than reject both.
-    const raw = get('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? String(maxExportBatchSize);
-    warnInvalid('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', raw, `exceeds OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})`, String(maxQueueSize));
+    const name = 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE';
+    warnInvalid(name, get(name) ?? String(maxExportBatchSize), `exceeds OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})`, String(maxQueueSize));
     maxExportBatchSize = maxQueueSize;
   }
   return {

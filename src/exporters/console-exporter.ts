@@ -76,7 +76,7 @@ function byStartTime(a: ReadableSpan, b: ReadableSpan): number {
 export function formatTraceTrees(spans: readonly ReadableSpan[]): string {
   const traces = new Map<string, ReadableSpan[]>();
   for (const span of spans) {
-    const traceId = span.spanContext.traceId;
+    const traceId = span.spanContext().traceId;
     const list = traces.get(traceId);
     if (list) list.push(span);
     else traces.set(traceId, [span]);
@@ -84,12 +84,12 @@ export function formatTraceTrees(spans: readonly ReadableSpan[]): string {
 
   const lines: string[] = [];
   for (const [traceId, traceSpans] of traces) {
-    const ids = new Set(traceSpans.map((s) => s.spanContext.spanId));
+    const ids = new Set(traceSpans.map((s) => s.spanContext().spanId));
     const children = new Map<string, ReadableSpan[]>();
     const roots: ReadableSpan[] = [];
     for (const span of traceSpans) {
       const parentId = span.parentSpanId;
-      if (parentId !== undefined && ids.has(parentId) && parentId !== span.spanContext.spanId) {
+      if (parentId !== undefined && ids.has(parentId) && parentId !== span.spanContext().spanId) {
         const siblings = children.get(parentId);
         if (siblings) siblings.push(span);
         else children.set(parentId, [span]);
@@ -102,7 +102,7 @@ export function formatTraceTrees(spans: readonly ReadableSpan[]): string {
 
     const printed = new Set<string>();
     const walk = (span: ReadableSpan, prefix: string, branch: string, childPrefix: string): void => {
-      const spanId = span.spanContext.spanId;
+      const spanId = span.spanContext().spanId;
       if (printed.has(spanId)) return; // a malformed batch with a parent cycle must not loop
       printed.add(spanId);
       const orphanOf = span.parentSpanId !== undefined && !ids.has(span.parentSpanId) ? span.parentSpanId : undefined;

@@ -89,6 +89,8 @@ export function parseRetryAfterMs(value: string | string[] | undefined, nowMs: n
   if (text === undefined) return undefined;
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // An HTTP-date starts with a day name; without this check Date.parse('-5') is year -5.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const dateMs = Date.parse(trimmed);
   if (Number.isNaN(dateMs)) return undefined;
   return Math.max(0, dateMs - nowMs);

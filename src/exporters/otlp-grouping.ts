@@ -60,7 +60,7 @@ const IS_REMOTE = 0x200;
  */
 export function otlpSpanFlags(span: ReadableSpan): number {
   const remote = span.parentSpanId !== undefined && span.parentIsRemote;
-  return (span.spanContext.traceFlags & TRACE_FLAGS_MASK) | HAS_IS_REMOTE | (remote ? IS_REMOTE : 0);
+  return (span.spanContext().traceFlags & TRACE_FLAGS_MASK) | HAS_IS_REMOTE | (remote ? IS_REMOTE : 0);
 }
 
 /**

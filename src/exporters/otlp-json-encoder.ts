@@ -34,7 +34,7 @@ function toScopeSpans({ scope, spans }: ScopeGroup): JsonObject {
 }
 
 function toSpan(span: ReadableSpan): JsonObject {
-  const context = span.spanContext;
+  const context = span.spanContext();
   const json: JsonObject = { traceId: context.traceId, spanId: context.spanId };
   const traceState = context.traceState?.serialize();
   if (traceState) json['traceState'] = traceState;

@@ -107,7 +107,7 @@ function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void
 }
 
 function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
-  const context = span.spanContext;
+  const context = span.spanContext();
   w.beginMessage(SCOPE_SPANS_SPANS);
   w.hexBytes(SPAN_TRACE_ID, context.traceId);
   w.hexBytes(SPAN_SPAN_ID, context.spanId);

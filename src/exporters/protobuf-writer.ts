@@ -18,6 +18,22 @@ const WIRE_FIXED32 = 5;
 
 const TWO_POW_32 = 4294967296;
 
+/**
+ * Strings up to this many chars are sized and copied in JS when they are ASCII: for the short
+ * keys and values that make up most of a span, a native Buffer call costs more than the loop.
+ */
+const SHORT_STRING_CHARS = 64;
+
+/** UTF-8 byte length; a JS scan for short strings, which are nearly always ASCII. */
+function utf8ByteLength(value: string): number {
+  const length = value.length;
+  if (length > SHORT_STRING_CHARS) return Buffer.byteLength(value, 'utf8');
+  for (let i = 0; i < length; i++) {
+    if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value, 'utf8');
+  }
+  return length;
+}
+
 /** Bytes a varint of an unsigned 32-bit value takes. */
 export function varint32Size(value: number): number {
   if (value < 0x80) return 1;
@@ -95,13 +111,20 @@ export class ProtobufWriter {
   stringAlways(field: number, value: string): void {
     this.tag(field, WIRE_LENGTH_DELIMITED);
     if (this.measuring) {
-      const byteLength = value.length === 0 ? 0 : Buffer.byteLength(value, 'utf8');
+      const byteLength = utf8ByteLength(value);
       this.lengths.push(byteLength);
       this.pos += varint32Size(byteLength) + byteLength;
     } else {
       const byteLength = this.lengths[this.nextLength++]!;
       this.rawVarint32(byteLength);
-      if (byteLength !== 0) this.buf.write(value, this.pos, byteLength, 'utf8');
+      // As many bytes as chars means ASCII: any other char takes two or more UTF-8 bytes.
+      if (byteLength === value.length && byteLength <= SHORT_STRING_CHARS) {
+        const buf = this.buf;
+        let pos = this.pos;
+        for (let i = 0; i < byteLength; i++) buf[pos++] = value.charCodeAt(i);
+      } else {
+        this.buf.write(value, this.pos, byteLength, 'utf8');
+      }
       this.pos += byteLength;
     }
   }

@@ -29,6 +29,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   private timerIsImmediate = false;
   private inFlight: Promise<void> | undefined;
   private inFlightBatch: ReadableSpan[] | undefined;
+  /** dequeuedTotal before the in-flight batch was taken: its spans are numbered from here. */
+  private inFlightFirstIndex = 0;
+  private isShutdown = false;
   private shutdownPromise: Promise<void> | undefined;
   private readonly onTimer = (): void => {
     this.timer = undefined;
@@ -55,10 +58,14 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.count;
   }
 
+  pendingSpanCount(): number {
+    return this.count + (this.inFlightBatch?.length ?? 0);
+  }
+
   onEnd(span: ReadableSpan): void {
-    if (this.shutdownPromise !== undefined) return;
+    if (this.isShutdown) return;
     try {
-      if ((span.spanContext.traceFlags & TraceFlags.SAMPLED) === 0) return;
+      if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
       if (this.count >= this.capacity) {
         this.dropped++;
         if (this.dropped === 1) {
@@ -82,12 +89,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     }
   }
 
+  /** Exports every span queued before the call (newer ones wait their turn, so this ends). */
   async forceFlush(): Promise<void> {
     const target = this.enqueuedTotal;
     try {
       while (true) {
-        if (this.inFlight !== undefined) await this.inFlight;
-        else if (this.count > 0 && this.dequeuedTotal < target) this.exportNext();
+        if (this.inFlight !== undefined && this.inFlightFirstIndex < target) await this.inFlight;
+        else if (this.inFlight === undefined && this.count > 0 && this.dequeuedTotal < target) this.exportNext();
         else return;
       }
     } catch (err) {
@@ -97,8 +105,8 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   shutdown(): Promise<void> {
     if (this.shutdownPromise === undefined) {
-      // Set first, so spans ending while we flush are ignored and the flush has an end.
-      this.shutdownPromise = Promise.resolve();
+      // Spans ending while we flush are ignored (spec: no more spans after Shutdown is called).
+      this.isShutdown = true;
       this.shutdownPromise = this.forceFlush()
         .then(() => this.exporter.shutdown())
         .catch((err: unknown) => log.errorOnce('OTELI_E_BSP_SHUTDOWN', 'shutting the exporter down failed', err))
@@ -110,9 +118,11 @@ export class BatchSpanProcessor implements SpanProcessor {
   flushSync(timeoutMs: number): void {
     try {
       this.clearTimer();
-      const spans = this.inFlightBatch ?? [];
+      // concat, not push(...spread): a spread of a large queue overflows the stack, and the
+      // exporter may still hold the in-flight array, which must not change under it.
+      const queued = this.take(this.count);
+      const spans = this.inFlightBatch ? this.inFlightBatch.concat(queued) : queued;
       this.inFlightBatch = undefined;
-      if (this.count > 0) spans.push(...this.take(this.count));
       if (spans.length === 0) return;
       if (this.exporter.exportSync === undefined) {
         log.debug(`dropping ${spans.length} spans at exit: the exporter has no synchronous path`);
@@ -155,6 +165,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   private exportNext(): void {
     if (this.inFlight !== undefined || this.count === 0) return;
     this.clearTimer();
+    this.inFlightFirstIndex = this.dequeuedTotal;
     const batch = this.take(Math.min(this.count, this.batchSize));
     this.inFlightBatch = batch;
     // Export outside the context of whichever app request happened to arm the timer.
@@ -162,7 +173,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.inFlight = undefined;
       if (this.inFlightBatch === batch) this.inFlightBatch = undefined;
       if (this.count >= this.batchSize) this.exportNext();
-      else if (this.count > 0 && this.shutdownPromise === undefined) this.schedule(this.config.scheduleDelayMs);
+      else if (this.count > 0 && !this.isShutdown) this.schedule(this.config.scheduleDelayMs);
     });
   }
 

@@ -7,6 +7,7 @@ import type { TimeInput } from '@opentelemetry/api';
 
 // Read once: performance.timeOrigin is a getter that does work on each access.
 const TIME_ORIGIN_MS = performance.timeOrigin;
+const PERFORMANCE_NOW_CEILING_MS = 1e12;
 
 /** Now, as epoch milliseconds with a sub-millisecond fraction. */
 export function nowMs(): number {
@@ -16,16 +17,18 @@ export function nowMs(): number {
 /**
  * Converts what the API accepts as a time into epoch milliseconds.
  * - HrTime [seconds, nanoseconds]: epoch based.
- * - number: epoch milliseconds; a number smaller than the process's time origin can only be a
- *   performance.now() reading, so it is anchored at the time origin (as the official SDK does,
- *   so apps that pass performance.now() get correct times with either SDK).
+ * - number: epoch milliseconds, except that a number below 1e12 (2001-09-09 as an epoch time,
+ *   31 years of uptime as a performance.now() reading) is a performance.now() reading and is
+ *   anchored at the time origin, so apps that pass performance.now() get correct times as with
+ *   the official SDK. (That SDK's cut-off is the time origin itself, which misreads an epoch
+ *   time from before the process started, e.g. a queued message's enqueue time.)
  * - Date: its epoch milliseconds.
  * Anything else (or a non-finite result) falls back to now.
  */
 export function timeInputToMs(input: TimeInput | undefined): number {
   let ms: number;
   if (typeof input === 'number') {
-    ms = input < TIME_ORIGIN_MS ? TIME_ORIGIN_MS + input : input;
+    ms = input < PERFORMANCE_NOW_CEILING_MS ? TIME_ORIGIN_MS + input : input;
   } else if (Array.isArray(input)) {
     ms = input[0] * 1e3 + input[1] / 1e6;
   } else if (input instanceof Date) {

@@ -78,6 +78,8 @@ export interface SpanProcessor {
   onEnd(span: ReadableSpan): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Spans queued or being exported: shutdown flushes at 'beforeExit' only when there are some. */
+  pendingSpanCount?(): number;
   /**
    * Called from a process 'exit' listener, where nothing asynchronous can finish:
    * hand the spans still queued to a synchronous export, bounded by timeoutMs.

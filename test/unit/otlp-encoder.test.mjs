@@ -30,11 +30,13 @@ const SCOPE_PG = { name: '@otel-instrument/pg', version: '0.1.0', schemaUrl: 'ht
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const ROOT_ID = 'b7ad6b7169203331';
 
-function makeSpan(overrides = {}) {
+// ReadableSpan-shaped: spanContext() is a method, as on the SDK's Span. Overrides may pass
+// `context` (a plain SpanContext) for it.
+function makeSpan({ context = { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1 }, ...overrides } = {}) {
   return {
     name: 'GET /users/:id',
     kind: API_KIND.SERVER,
-    spanContext: { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1 },
+    spanContext: () => context,
     parentSpanId: undefined,
     parentIsRemote: false,
     startTimeUnixMs: 1700000000123.456,
@@ -90,7 +92,7 @@ function fixtureSpans() {
   const server = makeSpan({
     parentSpanId: 'aaaaaaaaaaaaaaaa',
     parentIsRemote: true,
-    spanContext: { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1, traceState: traceState('vendor=abc,other=1') },
+    context: { traceId: TRACE_ID, spanId: ROOT_ID, traceFlags: 1, traceState: traceState('vendor=abc,other=1') },
     attributes: EVERY_ATTRIBUTE_TYPE,
     events: [
       { name: 'exception', timeUnixMs: 1700000000124.001, attributes: { 'exception.type': 'Error' }, droppedAttributesCount: 2 },
@@ -108,14 +110,14 @@ function fixtureSpans() {
   const client = makeSpan({
     name: 'GET',
     kind: API_KIND.CLIENT,
-    spanContext: { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1 },
+    context: { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: 1 },
     parentSpanId: ROOT_ID,
     status: { code: API_STATUS.ERROR, message: 'connect ECONNREFUSED' },
   });
   const query = makeSpan({
     name: 'SELECT users',
     kind: API_KIND.CLIENT,
-    spanContext: { traceId: TRACE_ID, spanId: '2222222222222222', traceFlags: 1 },
+    context: { traceId: TRACE_ID, spanId: '2222222222222222', traceFlags: 1 },
     parentSpanId: ROOT_ID,
     scope: SCOPE_PG,
     status: { code: API_STATUS.OK },
@@ -126,7 +128,7 @@ function fixtureSpans() {
   const consumer = makeSpan({
     name: 'jobs process',
     kind: API_KIND.CONSUMER,
-    spanContext: { traceId: '11111111111111111111111111111111', spanId: '3333333333333333', traceFlags: 0 },
+    context: { traceId: '11111111111111111111111111111111', spanId: '3333333333333333', traceFlags: 0 },
     resource: RESOURCE_B,
   });
   return { server, client, query, consumer, all: [server, client, query, consumer] };
@@ -135,6 +137,8 @@ function fixtureSpans() {
 test('timestamps: epoch ms doubles become exact nanoseconds (to the microsecond)', () => {
   const cases = [
     [1700000000123.456, 1700000000123456000n],
+    [1700000000123.457, 1700000000123457000n],
+    [1712345678901.234, 1712345678901234000n],
     [1700000000123, 1700000000123000000n],
     [1700000000123.9999, 1700000000124000000n], // rounds up into the next millisecond
     [1700000000000.001, 1700000000000001000n],
@@ -148,7 +152,7 @@ test('timestamps: epoch ms doubles become exact nanoseconds (to the microsecond)
     assert.equal((BigInt(high) << 32n) | BigInt(low), expected, `halves for ${ms}`);
   }
   // The naive product loses precision: guard that this test would notice it.
-  assert.notEqual(BigInt(1700000000123.456 * 1e6), 1700000000123456000n);
+  assert.notEqual(BigInt(1700000000123.457 * 1e6), 1700000000123457000n);
 });
 
 test('protobuf: an empty batch encodes a valid, empty request', () => {
@@ -260,7 +264,7 @@ test('protobuf: events and links', () => {
 test('protobuf: large batch with long strings (multi-byte length varints) decodes', () => {
   const long = 'x'.repeat(20000) + 'é';
   const spans = Array.from({ length: 300 }, (_, i) =>
-    makeSpan({ name: `span-${i}`, attributes: { long, i }, spanContext: { traceId: TRACE_ID, spanId: i.toString(16).padStart(16, '0'), traceFlags: 1 } }),
+    makeSpan({ name: `span-${i}`, attributes: { long, i }, context: { traceId: TRACE_ID, spanId: i.toString(16).padStart(16, '0'), traceFlags: 1 } }),
   );
   const normalized = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto(spans)));
   assert.equal(normalized.length, 300);

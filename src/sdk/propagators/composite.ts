@@ -31,7 +31,11 @@ export class CompositePropagator implements TextMapPropagator {
       try {
         propagator.inject(context, carrier, setter);
       } catch (err) {
-        log.errorOnce('OTELI_E_PROPAGATOR_INJECT', 'a propagator failed to inject; request sent without its headers', err);
+        log.errorOnce(
+          'OTELI_E_PROPAGATOR_INJECT',
+          'a propagator failed to inject; the request goes out without its headers',
+          err,
+        );
       }
     }
   }
@@ -42,7 +46,11 @@ export class CompositePropagator implements TextMapPropagator {
       try {
         result = propagator.extract(result, carrier, getter);
       } catch (err) {
-        log.errorOnce('OTELI_E_PROPAGATOR_EXTRACT', 'a propagator failed to extract; its headers were ignored', err);
+        log.errorOnce(
+          'OTELI_E_PROPAGATOR_EXTRACT',
+          'a propagator failed to extract; its headers are ignored',
+          err,
+        );
       }
     }
     return result;

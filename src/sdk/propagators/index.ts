@@ -3,6 +3,7 @@
  */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { PropagatorName } from '../../config/types';
+import { log } from '../../log';
 import { B3MultiPropagator, B3SinglePropagator } from './b3';
 import { W3CBaggagePropagator } from './baggage';
 import { CompositePropagator } from './composite';
@@ -13,7 +14,7 @@ export { W3CBaggagePropagator } from './baggage';
 export { CompositePropagator } from './composite';
 export { W3CTraceContextPropagator, W3CTraceState } from './tracecontext';
 
-function createOne(name: PropagatorName): TextMapPropagator {
+function createOne(name: PropagatorName): TextMapPropagator | undefined {
   switch (name) {
     case 'tracecontext':
       return new W3CTraceContextPropagator();
@@ -23,6 +24,10 @@ function createOne(name: PropagatorName): TextMapPropagator {
       return new B3SinglePropagator();
     case 'b3multi':
       return new B3MultiPropagator();
+    default:
+      // Config validates names; this guards a caller that bypassed it (a plain JS caller).
+      log.warnOnce('OTELI_W_PROPAGATOR_UNKNOWN', `unknown propagator ${JSON.stringify(name)} ignored`);
+      return undefined;
   }
 }
 
@@ -38,7 +43,8 @@ export function createPropagator(names: readonly PropagatorName[]): TextMapPropa
   for (const name of names) {
     if (seen.has(name)) continue;
     seen.add(name);
-    propagators.push(createOne(name));
+    const propagator = createOne(name);
+    if (propagator) propagators.push(propagator);
   }
   return new CompositePropagator(propagators);
 }

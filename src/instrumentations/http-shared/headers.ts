@@ -1,0 +1,87 @@
+/**
+ * Header capture (OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_*): each configured header becomes
+ * `http.request.header.<name>` / `http.response.header.<name>` with a string array value, one
+ * element per occurrence, as the semconv asks. Names are lower-case; attribute keys are built
+ * once per configuration, so the request path only looks values up.
+ */
+import type { Span } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_HEADER_PREFIX, ATTR_HTTP_RESPONSE_HEADER_PREFIX } from './semconv';
+
+export interface HeaderCapture {
+  /** Lower-case header names. */
+  readonly names: readonly string[];
+  /** The attribute key for names[i]. */
+  readonly keys: readonly string[];
+}
+
+/** What header getters return across Node's APIs (getHeader, headers[...], headersDistinct). */
+export type HeaderValue = string | number | readonly string[] | undefined | null;
+
+/** undefined when nothing is captured, so callers skip the work with one comparison. */
+export function compileHeaderCapture(
+  names: readonly string[],
+  direction: 'request' | 'response',
+): HeaderCapture | undefined {
+  const prefix = direction === 'request' ? ATTR_HTTP_REQUEST_HEADER_PREFIX : ATTR_HTTP_RESPONSE_HEADER_PREFIX;
+  const unique = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0))];
+  if (unique.length === 0) return undefined;
+  return Object.freeze({ names: unique, keys: unique.map((n) => prefix + n) });
+}
+
+/** A getter result as the attribute's string array; undefined when the header is absent. */
+export function headerValueToArray(value: HeaderValue): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(String);
+  return [String(value)];
+}
+
+/**
+ * Values of `lowerName` in a flat [name, value, name, value…] list (Node's rawHeaders, undici's
+ * header arrays), each occurrence separately and unjoined.
+ */
+export function valuesFromRawPairs(
+  raw: readonly (string | Buffer)[],
+  lowerName: string,
+): string[] | undefined {
+  let found: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]);
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) {
+      (found ??= []).push(String(raw[i + 1]));
+    }
+  }
+  return found;
+}
+
+/**
+ * Values of `lowerName` in a serialized header block (`HTTP/1.1 200 OK\r\nA: b\r\n…\r\n\r\n`).
+ * Node keeps what it actually sent in `_header`, including headers given straight to writeHead(),
+ * which getHeader() never sees (Node only tracks setHeader()'d headers in that case).
+ */
+export function valuesFromHeaderBlock(block: string, lowerName: string): string[] | undefined {
+  let found: string[] | undefined;
+  const lines = block.split('\r\n');
+  // Line 0 is the request or status line.
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon !== lowerName.length) continue;
+    if (line.slice(0, colon).toLowerCase() !== lowerName) continue;
+    (found ??= []).push(line.slice(colon + 1).trim());
+  }
+  return found;
+}
+
+/** Sets every captured header `lookup` finds on `span`; `lookup` gets lower-case names. */
+export function setCapturedHeaders<S>(
+  span: Span,
+  capture: HeaderCapture,
+  source: S,
+  lookup: (source: S, lowerName: string) => string[] | undefined,
+): void {
+  const { names, keys } = capture;
+  for (let i = 0; i < names.length; i++) {
+    const values = lookup(source, names[i]!);
+    if (values !== undefined) span.setAttribute(keys[i]!, values);
+  }
+}

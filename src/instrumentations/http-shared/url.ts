@@ -1,0 +1,77 @@
+/**
+ * url.full for client spans, redacted as the stable HTTP semconv asks: credentials in the userinfo
+ * become `REDACTED:REDACTED`, and the values of query parameters that carry signatures or keys
+ * (pre-signed S3 / GCS / Azure URLs) become `REDACTED`. Everything else is left byte for byte.
+ */
+
+export const REDACTED = 'REDACTED';
+const REDACTED_USERINFO = 'REDACTED:REDACTED';
+
+/**
+ * The semconv default list (AWSAccessKeyId, Signature, sig, X-Goog-Signature) plus the SigV4
+ * query parameters that are just as secret. Matched case-sensitively, as the spec lists them.
+ */
+export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
+  'AWSAccessKeyId',
+  'Signature',
+  'sig',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
+
+const paramNames = SENSITIVE_QUERY_PARAMS.map((n) => n.replace(/[-.]/g, '\\$&')).join('|');
+/** Non-global, so `.test` keeps no lastIndex state between requests. */
+const HAS_SENSITIVE_PARAM = new RegExp(`(?:^|[?&])(?:${paramNames})=`);
+const SENSITIVE_PARAM_VALUE = new RegExp(`((?:^|[?&])(?:${paramNames})=)[^&#]*`, 'g');
+const USERINFO = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^@/?#]*@/;
+
+/**
+ * Redacts sensitive parameter values in a query string, a path with a query, or a whole URL.
+ * Returns the very same string when there is nothing to redact (the common case).
+ */
+export function redactQueryValues(text: string): string {
+  const queryStart = text.indexOf('?');
+  if (queryStart === -1 && text.indexOf('=') === -1) return text;
+  // Only the part after '?' is a query; a bare query (no '?') is scanned whole.
+  const query = queryStart === -1 ? text : text.slice(queryStart);
+  if (!HAS_SENSITIVE_PARAM.test(query)) return text;
+  const redacted = query.replace(SENSITIVE_PARAM_VALUE, `$1${REDACTED}`);
+  return queryStart === -1 ? redacted : text.slice(0, queryStart) + redacted;
+}
+
+/** `https://user:pass@host/…` → `https://REDACTED:REDACTED@host/…`; same string if no userinfo. */
+export function redactUserinfo(url: string): string {
+  const at = url.indexOf('@');
+  if (at === -1) return url;
+  return url.replace(USERINFO, `$1${REDACTED_USERINFO}@`);
+}
+
+/** A full URL string (as fetch sees it) made safe for url.full. */
+export function redactUrlFull(url: string): string {
+  return redactQueryValues(redactUserinfo(url));
+}
+
+/** The default port of a scheme without its colon ('http', 'https'). */
+export function defaultPortForScheme(scheme: string): number {
+  return scheme === 'https' ? 443 : 80;
+}
+
+/**
+ * url.full from the parts Node's http.request works with. The port is omitted when it is the
+ * scheme's default, IPv6 hosts get their brackets back, and credentials never appear.
+ */
+export function formatUrlFull(
+  scheme: string,
+  hostname: string,
+  port: number,
+  pathAndQuery: string,
+  hasUserinfo: boolean,
+): string {
+  const host = hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname;
+  const portPart = port === defaultPortForScheme(scheme) ? '' : `:${port}`;
+  const userinfo = hasUserinfo ? `${REDACTED_USERINFO}@` : '';
+  const path = pathAndQuery.length === 0 || pathAndQuery[0] !== '/' ? `/${pathAndQuery}` : pathAndQuery;
+  return `${scheme}://${userinfo}${host}${portPart}${redactQueryValues(path)}`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The patch for `http` and `https` (the same code, told which scheme it serves): client calls
+ * `request` and `get`, and `Server.prototype.emit` for incoming requests. Patching the module's
+ * exports object in place is what makes every import style see it: the hook layer copies the
+ * wrapped properties onto the ESM namespace, and `process.getBuiltinModule` returns this object.
+ *
+ * `get` is wrapped on its own because Node's `get` calls the module-local `request`, never the
+ * exported (wrapped) one; `https.request` builds http's ClientRequest directly, never through
+ * `http.request`. So each public entry point is wrapped once and no request passes two wrappers.
+ */
+import type { InstrumentationContext, PatchFunction } from '../../hooks/types';
+import { wrap } from '../../hooks/wrap';
+import { log } from '../../log';
+import { makeRequestWrapper, subscribeClientChannels } from './client';
+import { makeServerEmitWrapper } from './server';
+import { httpSettings } from './settings';
+
+function patchModule(moduleExports: any, ctx: InstrumentationContext, scheme: 'http' | 'https'): void {
+  const settings = httpSettings(ctx.config);
+  const requestWrapper = makeRequestWrapper(ctx.tracer, settings, scheme);
+  subscribeClientChannels();
+  const request = wrap(moduleExports, 'request', requestWrapper);
+  const get = wrap(moduleExports, 'get', requestWrapper);
+  const emit = wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, settings, scheme));
+  // The hook layer logs the patch; say here only what was left out (wrap() logged why).
+  if (!request || !get || !emit) {
+    log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}`);
+  }
+}
+
+export const patchHttp: PatchFunction = (moduleExports, ctx) => {
+  patchModule(moduleExports, ctx, 'http');
+  return undefined;
+};
+
+export const patchHttps: PatchFunction = (moduleExports, ctx) => {
+  patchModule(moduleExports, ctx, 'https');
+  return undefined;
+};

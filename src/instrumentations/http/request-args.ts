@@ -1,0 +1,129 @@
+/**
+ * Reading and rewriting the arguments of http.request / http.get (and the https ones):
+ * `(url)`, `(url, cb)`, `(url, options, cb?)`, `(options, cb?)`, with url a string or a URL.
+ * Options override the URL's parts, as in Node's ClientRequest.
+ *
+ * Propagation headers go into a copy of the app's options and of its headers: the app's objects are
+ * never mutated, and its own header names keep their casing.
+ */
+import type { OutgoingHttpHeaders, RequestOptions } from 'node:http';
+
+export interface OutgoingRequestTarget {
+  /** Upper-cased, as Node sends it. */
+  readonly method: string;
+  /** `http` or `https`. */
+  readonly scheme: string;
+  /** Without IPv6 brackets. */
+  readonly hostname: string;
+  readonly port: number;
+  /** Path and query, as sent on the request line. */
+  readonly path: string;
+  readonly hasUserinfo: boolean;
+  /** Index of the options object in the arguments, or -1 when the call had none. */
+  readonly optionsIndex: number;
+}
+
+interface UrlLike {
+  readonly href: string;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Node's own test (internal/url isURL): WHATWG URL-shaped, not a legacy url.parse() object. */
+function isUrlLike(value: unknown): value is UrlLike {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.href === 'string' && typeof v.protocol === 'string' && v.auth === undefined && v.path === undefined;
+}
+
+function stripBrackets(host: string): string {
+  return host.length > 1 && host[0] === '[' && host[host.length - 1] === ']' ? host.slice(1, -1) : host;
+}
+
+/**
+ * What the request will target. Throws on arguments Node itself would reject (an invalid URL
+ * string, a non-string method); the caller then leaves the call to Node, which throws its own error.
+ */
+export function readRequestTarget(args: ArrayLike<unknown>, moduleScheme: 'http' | 'https'): OutgoingRequestTarget {
+  const first = args[0];
+  let url: UrlLike | undefined;
+  let options: RequestOptions | undefined;
+  let optionsIndex = -1;
+  if (typeof first === 'string') {
+    url = new URL(first) as unknown as UrlLike;
+  } else if (isUrlLike(first)) {
+    url = first;
+  }
+  if (url !== undefined) {
+    const second = args[1];
+    if (second !== null && typeof second === 'object') {
+      options = second as RequestOptions;
+      optionsIndex = 1;
+    }
+  } else if (first !== null && typeof first === 'object') {
+    options = first as RequestOptions;
+    optionsIndex = 0;
+  }
+
+  const agent = options?.agent as { protocol?: string; defaultPort?: number } | undefined | false;
+  const protocol =
+    options?.protocol || url?.protocol || (agent ? agent.protocol : undefined) || `${moduleScheme}:`;
+  const scheme = protocol.endsWith(':') ? protocol.slice(0, -1) : protocol;
+  const defaultPort = options?.defaultPort || (agent ? agent.defaultPort : undefined) || (scheme === 'https' ? 443 : 80);
+  const rawMethod = options?.method;
+  const method = rawMethod ? rawMethod.toUpperCase() : 'GET';
+  const hostname = stripBrackets(options?.hostname || options?.host || url?.hostname || 'localhost');
+  const port = Number(options?.port || url?.port || defaultPort);
+  const path = options?.path || (url !== undefined ? `${url.pathname}${url.search}` : '/');
+  const hasUserinfo = Boolean(options?.auth) || (url !== undefined && (url.username !== '' || url.password !== ''));
+  return { method, scheme, hostname, port, path, hasUserinfo, optionsIndex };
+}
+
+/** A copy of the options with the same prototype and property descriptors. */
+function copyOptions(options: object): Record<string, unknown> {
+  return Object.create(Object.getPrototypeOf(options), Object.getOwnPropertyDescriptors(options));
+}
+
+function mergeHeaders(appHeaders: unknown, injected: Record<string, string>): unknown {
+  if (Array.isArray(appHeaders)) {
+    // Node accepts [[name, value], …] and a flat [name, value, …] list: extend it in kind.
+    if (appHeaders.length > 0 && Array.isArray(appHeaders[0])) {
+      return [...appHeaders, ...Object.entries(injected)];
+    }
+    const flat = appHeaders.slice();
+    for (const name of Object.keys(injected)) flat.push(name, injected[name]);
+    return flat;
+  }
+  // Our names come last: Node stores headers under their lower-cased name, so a stale
+  // `Traceparent` from the app is replaced rather than sent twice.
+  return Object.assign({}, appHeaders as OutgoingHttpHeaders | undefined, injected);
+}
+
+/** The arguments to call Node with: the app's, with `injected` headers added to a copy. */
+export function argsWithHeaders(
+  args: ArrayLike<unknown>,
+  target: OutgoingRequestTarget,
+  injected: Record<string, string>,
+): unknown[] {
+  const copy = Array.prototype.slice.call(args) as unknown[];
+  if (target.optionsIndex === -1) {
+    // (url) or (url, cb): Node merges an options object given after the URL.
+    copy.splice(1, 0, { headers: injected });
+    return copy;
+  }
+  const options = copy[target.optionsIndex] as { headers?: unknown };
+  const patched = copyOptions(options);
+  Object.defineProperty(patched, 'headers', {
+    value: mergeHeaders(options.headers, injected),
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+  copy[target.optionsIndex] = patched;
+  return copy;
+}

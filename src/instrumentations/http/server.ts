@@ -1,0 +1,181 @@
+/**
+ * SERVER spans: a wrapper around Server.prototype.emit that, for 'request' (and 'checkContinue',
+ * which replaces it when the app listens for it), starts a span from the extracted parent and
+ * emits inside its context, so the handler and everything it awaits nests under it. The span ends
+ * on the response's 'finish', or on 'close' without a finish (the client went away).
+ *
+ * Correlation is a WeakMap keyed by the ServerResponse; the listeners are shared functions that
+ * look the span up through `this`, so a request costs no closures.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { log } from '../../log';
+import { isTracingSuppressed } from '../../sdk/suppress-tracing';
+import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
+import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
+import { normalizeMethod, spanNameForMethod } from '../http-shared/method';
+import * as semconv from '../http-shared/semconv';
+import { redactQueryValues } from '../http-shared/url';
+import { clientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
+import { outgoingHeaderValues } from './outgoing-headers';
+import type { HttpSettings } from './settings';
+
+type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
+
+/** The open SERVER span of each response still in flight. */
+const serverSpans = new WeakMap<ServerResponse, Span>();
+/** Response-header capture per response; only populated when capture is configured. */
+const responseCapture = new WeakMap<ServerResponse, NonNullable<HttpSettings['serverResponseHeaders']>>();
+
+function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | undefined {
+  return valuesFromRawPairs(req.rawHeaders, lowerName);
+}
+
+function finishServerSpan(res: ServerResponse, span: Span): void {
+  serverSpans.delete(res);
+  try {
+    const statusCode = res.statusCode;
+    span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+    // Server spans: 4xx is the client's fault, only 5xx marks our span as failed (semconv).
+    if (statusCode >= 500) {
+      span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForStatus(statusCode));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    const capture = responseCapture.get(res);
+    if (capture !== undefined) setCapturedHeaders(span, capture, res, outgoingHeaderValues);
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_SERVER_END', 'http: recording a server response failed', err);
+  }
+  span.end();
+}
+
+function onServerResponseFinish(this: ServerResponse): void {
+  const span = serverSpans.get(this);
+  if (span !== undefined) finishServerSpan(this, span);
+}
+
+function onServerResponseClose(this: ServerResponse): void {
+  const span = serverSpans.get(this);
+  if (span === undefined) return;
+  // 'close' also follows a normal 'finish' (already handled); here only if it came first.
+  if (this.writableFinished) {
+    finishServerSpan(this, span);
+    return;
+  }
+  serverSpans.delete(this);
+  try {
+    if (this.headersSent) span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, this.statusCode);
+    // Node destroys the request with ECONNRESET "aborted" when the peer goes away mid-request.
+    const req = this.req as IncomingMessage | undefined;
+    const cause = req?.errored ?? this.errored;
+    span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForError(cause));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was sent' });
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_SERVER_CLOSE', 'http: recording an aborted server request failed', err);
+  }
+  span.end();
+}
+
+function serverAttributes(req: IncomingMessage, scheme: string, method: string, path: string, query: string | undefined): Attributes {
+  const normalized = normalizeMethod(method);
+  const attributes: Attributes = {
+    [semconv.ATTR_HTTP_REQUEST_METHOD]: normalized,
+    [semconv.ATTR_URL_PATH]: path,
+    [semconv.ATTR_URL_SCHEME]: scheme,
+  };
+  if (normalized !== method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  if (query !== undefined) attributes[semconv.ATTR_URL_QUERY] = redactQueryValues(query);
+  const headers = req.headers;
+  const host = headers.host;
+  if (host !== undefined) {
+    const parsed = parseHostHeader(host, scheme);
+    if (parsed !== undefined) {
+      attributes[semconv.ATTR_SERVER_ADDRESS] = parsed.address;
+      attributes[semconv.ATTR_SERVER_PORT] = parsed.port;
+    }
+  }
+  const client = clientAddress(req);
+  if (client !== undefined) attributes[semconv.ATTR_CLIENT_ADDRESS] = client;
+  const socket = req.socket;
+  if (socket !== undefined && socket !== null) {
+    if (socket.remoteAddress !== undefined) attributes[semconv.ATTR_NETWORK_PEER_ADDRESS] = socket.remoteAddress;
+    if (socket.remotePort !== undefined) attributes[semconv.ATTR_NETWORK_PEER_PORT] = socket.remotePort;
+  }
+  const version = protocolVersion(req.httpVersion);
+  if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
+  const userAgent = headers['user-agent'];
+  if (userAgent !== undefined) attributes[semconv.ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  return attributes;
+}
+
+/** The context to emit in, or undefined when this request is not traced. Never throws. */
+function startServerSpan(
+  tracer: Tracer,
+  settings: HttpSettings,
+  scheme: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Context | undefined {
+  try {
+    if (serverSpans.has(res)) return undefined; // re-emitted by a framework: one span per request
+    if (isTracingSuppressed(context.active())) return undefined;
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    if (settings.isExcluded !== undefined && settings.isExcluded(path)) return undefined;
+    const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
+    const method = req.method ?? 'GET';
+    const attributes = serverAttributes(req, scheme, method, path, query);
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracer.startSpan(
+      spanNameForMethod(attributes[semconv.ATTR_HTTP_REQUEST_METHOD] as string),
+      { kind: SpanKind.SERVER, attributes },
+      parent,
+    );
+    if (settings.serverRequestHeaders !== undefined) {
+      setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
+    }
+    if (settings.serverResponseHeaders !== undefined) responseCapture.set(res, settings.serverResponseHeaders);
+    serverSpans.set(res, span);
+    res.on('finish', onServerResponseFinish);
+    res.on('close', onServerResponseClose);
+    return trace.setSpan(parent, span);
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_SERVER_START', 'http: starting a server span failed', err);
+    return undefined;
+  }
+}
+
+/** makeWrapper for `Server.prototype.emit` of `http` or `https` (scheme says which). */
+export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https') {
+  return (original: Emit): Emit =>
+    function emit(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse): boolean {
+      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
+        return original.apply(this, arguments as unknown as Parameters<Emit>);
+      }
+      const spanContext = startServerSpan(tracer, settings, scheme, req, res);
+      if (spanContext === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
+      try {
+        return context.with(spanContext, original, this, event, req, res);
+      } catch (err) {
+        // The app's handler threw synchronously: note it on the span, re-throw it untouched.
+        try {
+          trace.getSpan(spanContext)?.recordException(err as Error);
+        } catch {
+          // recording is best effort; the app's error is what matters
+        }
+        throw err;
+      }
+    };
+}

@@ -1,0 +1,33 @@
+/**
+ * What the http instrumentation takes from the config, compiled once per Config: the excluded-URL
+ * matcher and the header-capture tables. The request path only reads these.
+ */
+import type { Config } from '../../config/types';
+import { compileExcludedUrls, type ExcludedUrlMatcher } from '../http-shared/excluded';
+import { compileHeaderCapture, type HeaderCapture } from '../http-shared/headers';
+
+export interface HttpSettings {
+  readonly isExcluded: ExcludedUrlMatcher | undefined;
+  readonly serverRequestHeaders: HeaderCapture | undefined;
+  readonly serverResponseHeaders: HeaderCapture | undefined;
+  readonly clientRequestHeaders: HeaderCapture | undefined;
+  readonly clientResponseHeaders: HeaderCapture | undefined;
+}
+
+const cache = new WeakMap<Config, HttpSettings>();
+
+export function httpSettings(config: Config): HttpSettings {
+  let settings = cache.get(config);
+  if (settings !== undefined) return settings;
+  const http = config.http;
+  const capture = http?.captureHeaders;
+  settings = Object.freeze({
+    isExcluded: compileExcludedUrls(http?.excludedUrls ?? []),
+    serverRequestHeaders: compileHeaderCapture(capture?.serverRequest ?? [], 'request'),
+    serverResponseHeaders: compileHeaderCapture(capture?.serverResponse ?? [], 'response'),
+    clientRequestHeaders: compileHeaderCapture(capture?.clientRequest ?? [], 'request'),
+    clientResponseHeaders: compileHeaderCapture(capture?.clientResponse ?? [], 'response'),
+  });
+  cache.set(config, settings);
+  return settings;
+}

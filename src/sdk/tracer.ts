@@ -1,0 +1,147 @@
+/**
+ * Starts spans: picks the parent from the context, asks the sampler, and returns either our
+ * recording Span or, for NOT_RECORD, a non-recording span that still carries a fresh span id and
+ * the unsampled flag, so the decision propagates to children and downstream services.
+ */
+import {
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  TraceFlags,
+  context as contextApi,
+  trace,
+  type Context,
+  type Span as ApiSpan,
+  type SpanContext,
+  type SpanOptions,
+  type Tracer as ApiTracer,
+} from '@opentelemetry/api';
+import { log } from '../log';
+import { isValidSpanContext, newSpanId, newTraceId } from './ids';
+import { SamplingDecision, type Sampler, type SamplingResult } from './samplers';
+import { Span, type ProviderState } from './span';
+import { isTracingSuppressed } from './suppress-tracing';
+import { setLimitedAttributes } from './attributes';
+import { nowMs, timeInputToMs } from './time';
+import type { InstrumentationScope } from './types';
+
+const NO_OPTIONS: SpanOptions = Object.freeze({});
+// Non-recording spans are immutable, so one instance serves every suppressed / post-shutdown call.
+const INVALID_SPAN: ApiSpan = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** The provider state plus the sampler: what a tracer needs beyond its scope. */
+export interface TracerState extends ProviderState {
+  readonly sampler: Sampler;
+}
+
+export class Tracer implements ApiTracer {
+  constructor(
+    private readonly _state: TracerState,
+    readonly scope: InstrumentationScope,
+  ) {}
+
+  startSpan(name: string, options: SpanOptions = NO_OPTIONS, ctx: Context = contextApi.active()): ApiSpan {
+    try {
+      return this._startSpan(name, options, ctx);
+    } catch (err) {
+      // E.g. a context that is not a Context, or an attributes object whose getter throws.
+      log.errorOnce('OTELI_E_START_SPAN', 'startSpan failed; returned a non-recording span', err);
+      return INVALID_SPAN;
+    }
+  }
+
+  private _startSpan(name: string, options: SpanOptions, ctx: Context): ApiSpan {
+    const state = this._state;
+    if (state.isShutdown || isTracingSuppressed(ctx)) return INVALID_SPAN;
+    if (options === null || typeof options !== 'object') options = NO_OPTIONS;
+    if (options.root === true) ctx = trace.deleteSpan(ctx);
+
+    const parent = trace.getSpanContext(ctx);
+    const hasParent = parent !== undefined && isValidSpanContext(parent);
+    const traceId = hasParent ? parent.traceId : newTraceId();
+    const spanId = newSpanId();
+    const kind = options.kind ?? SpanKind.INTERNAL;
+    const spanName = typeof name === 'string' ? name : String(name);
+
+    let result: SamplingResult;
+    try {
+      result = state.sampler.shouldSample(ctx, traceId, spanName, kind, options.attributes, options.links);
+    } catch (err) {
+      log.errorOnce('OTELI_E_SAMPLER', 'sampler threw; span not recorded', err);
+      return INVALID_SPAN;
+    }
+    const decision = result.decision;
+    const spanContext: SpanContext = {
+      traceId,
+      spanId,
+      traceFlags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: result.traceState ?? (hasParent ? parent.traceState : undefined),
+    };
+    if (decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
+
+    const startMs = options.startTime === undefined ? nowMs() : timeInputToMs(options.startTime);
+    const span = new Span(
+      state,
+      this.scope,
+      spanName,
+      kind,
+      spanContext,
+      hasParent ? parent.spanId : undefined,
+      hasParent && parent.isRemote === true,
+      startMs,
+    );
+    const limits = state.spanLimits;
+    if (options.attributes !== undefined) {
+      setLimitedAttributes(span, options.attributes, limits.attributeCountLimit, limits.attributeValueLengthLimit);
+    }
+    if (result.attributes !== undefined) {
+      setLimitedAttributes(span, result.attributes, limits.attributeCountLimit, limits.attributeValueLengthLimit);
+    }
+    if (options.links !== undefined) span.addLinks(options.links);
+    state.openSpanCount++;
+
+    if (decision === SamplingDecision.RECORD_AND_SAMPLED && state.processor.onStart !== undefined) {
+      try {
+        state.processor.onStart(span);
+      } catch (err) {
+        log.errorOnce('OTELI_E_PROCESSOR_ON_START', 'span processor failed in onStart', err);
+      }
+    }
+    return span;
+  }
+
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: Context,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: ApiSpan) => unknown>(
+    name: string,
+    arg2?: F | SpanOptions,
+    arg3?: F | Context,
+    arg4?: F,
+  ): ReturnType<F> | undefined {
+    let options: SpanOptions | undefined;
+    let parentCtx: Context | undefined;
+    let fn: F;
+    if (arguments.length < 3) {
+      fn = arg2 as F;
+    } else if (arguments.length === 3) {
+      options = arg2 as SpanOptions;
+      fn = arg3 as F;
+    } else {
+      options = arg2 as SpanOptions;
+      parentCtx = arg3 as Context;
+      fn = arg4 as F;
+    }
+    if (typeof fn !== 'function') {
+      log.debug('startActiveSpan called without a function; no span started');
+      return undefined;
+    }
+    const ctx = parentCtx ?? contextApi.active();
+    const span = this.startSpan(name, options, ctx);
+    return contextApi.with(trace.setSpan(ctx, span), fn as (s: ApiSpan) => ReturnType<F>, undefined, span);
+  }
+}

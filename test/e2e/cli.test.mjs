@@ -1,0 +1,182 @@
+// The real CLI (`node bin/otel-instrument.js`) on plain-node fixture apps: exit codes, signals,
+// argument pass-through, NODE_OPTIONS, usage errors. OTEL_SDK_DISABLED=true keeps the preload
+// quiet: these tests are about the launcher, not about spans.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = join(root, 'bin', 'otel-instrument.js');
+const fixture = (name) => join(root, 'test', 'fixtures', 'cli', name);
+const registerUrl = pathToFileURL(join(root, 'dist', 'register.mjs')).href;
+
+/** Runs the CLI; `onStdout` sees each stdout chunk with the child process (to send signals). */
+function runCli(args, { env = {}, onStdout, cliPath = bin } = {}) {
+  return new Promise((resolve, reject) => {
+    const baseEnv = { ...process.env, OTEL_SDK_DISABLED: 'true' };
+    delete baseEnv.NODE_OPTIONS;
+    delete baseEnv.OTEL_SERVICE_NAME;
+    const cli = spawn(process.execPath, [cliPath, ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      onStdout?.(stdout, cli);
+    });
+    cli.stderr.on('data', (chunk) => (stderr += chunk));
+    cli.on('error', reject);
+    cli.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+function lines(text) {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+for (const code of [0, 1, 7]) {
+  test(`the child's exit code ${code} is mirrored`, async () => {
+    const result = await runCli(['node', fixture('exit-with.js'), String(code)]);
+    assert.equal(result.code, code, result.stderr);
+  });
+}
+
+for (const [signal, expected] of [['SIGKILL', 137], ['SIGTERM', 143]]) {
+  test(`a child killed by ${signal} makes the CLI exit ${expected}`, async () => {
+    const result = await runCli(['node', fixture('kill-self.js'), signal]);
+    assert.equal(result.signal, null);
+    assert.equal(result.code, expected, result.stderr);
+  });
+}
+
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  test(`${signal} sent to the CLI is forwarded to the child, which handles it and exits 0`, async () => {
+    let sent = false;
+    const result = await runCli(['node', fixture('handle-signal.js'), signal], {
+      onStdout: (stdout, cli) => {
+        if (!sent && stdout.includes('ready')) {
+          sent = true;
+          cli.kill(signal);
+        }
+      },
+    });
+    assert.ok(sent, 'the fixture never became ready');
+    assert.equal(result.signal, null, 'the CLI itself must not die of the signal');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`got ${signal}`));
+  });
+}
+
+test('OTEL_SERVICE_NAME flag before the command; the app arguments pass through untouched', async () => {
+  const appArgs = ['--port', '3', '--service_name', 'y', '', 'two words', 'ünïcode', '--', '-x', '--help', '--version'];
+  const result = await runCli(['--service_name', 'x', 'node', fixture('print-env.js'), ...appArgs]);
+  assert.equal(result.code, 0, result.stderr);
+  const seen = JSON.parse(result.stdout);
+  assert.deepEqual(seen.argv, appArgs);
+  assert.equal(seen.serviceName, 'x');
+});
+
+test('OTEL_SERVICE_NAME from the environment reaches the child; a flag overrides it', async () => {
+  const fromEnv = await runCli(['node', fixture('print-env.js')], { env: { OTEL_SERVICE_NAME: 'from-env' } });
+  assert.equal(JSON.parse(fromEnv.stdout).serviceName, 'from-env');
+  const fromFlag = await runCli(['--service-name', 'from-flag', 'node', fixture('print-env.js')], { env: { OTEL_SERVICE_NAME: 'from-env' } });
+  assert.equal(JSON.parse(fromFlag.stdout).serviceName, 'from-flag');
+});
+
+test('NODE_OPTIONS keeps the user options and gains the preload once', async () => {
+  assert.ok(existsSync(fileURLToPath(registerUrl)), 'dist/register.mjs is missing: build it first');
+  const result = await runCli(['node', fixture('print-env.js')], { env: { NODE_OPTIONS: '--max-old-space-size=200 --no-deprecation' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).nodeOptions, `--max-old-space-size=200 --no-deprecation --import ${registerUrl}`);
+});
+
+test('NODE_OPTIONS gains the preload once even when otel-instrument runs otel-instrument', async () => {
+  const result = await runCli(['node', bin, 'node', fixture('print-env.js')], { env: { NODE_OPTIONS: '--no-deprecation' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).nodeOptions, `--no-deprecation --import ${registerUrl}`);
+});
+
+test('NODE_OPTIONS preload works from an install path with spaces', async (t) => {
+  // A copy of the package under a directory with spaces: the file URL (%20) needs no quoting.
+  const dir = join(mkdtempSync(join(tmpdir(), 'oteli cli ')), 'my app');
+  t.after(() => rmSync(dirname(dir), { recursive: true, force: true }));
+  cpSync(join(root, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const result = await runCli(['node', fixture('print-env.js'), 'ok'], { cliPath: join(dir, 'bin', 'otel-instrument.js') });
+  assert.equal(result.code, 0, result.stderr);
+  const seen = JSON.parse(result.stdout);
+  assert.deepEqual(seen.argv, ['ok']);
+  assert.equal(seen.nodeOptions, `--import ${pathToFileURL(join(dir, 'dist', 'register.mjs')).href}`);
+  assert.match(seen.nodeOptions, /%20/);
+});
+
+test('a missing command: one line on stderr, exit 2', async () => {
+  const result = await runCli(['--service_name', 'x']);
+  assert.equal(result.code, 2);
+  assert.equal(lines(result.stderr).length, 1, result.stderr);
+  assert.match(result.stderr, /^otel-instrument: missing command/);
+});
+
+test('an unknown flag: one line on stderr, exit 2, no stack', async () => {
+  const result = await runCli(['--no-such-flag', 'x', 'node', fixture('exit-with.js'), '0']);
+  assert.equal(result.code, 2);
+  assert.equal(lines(result.stderr).length, 1, result.stderr);
+  assert.match(result.stderr, /unknown option '--no-such-flag'/);
+});
+
+test('bootstrap is not available yet: one line, exit 2', async () => {
+  const result = await runCli(['bootstrap']);
+  assert.equal(result.code, 2);
+  assert.equal(lines(result.stderr).length, 1, result.stderr);
+  assert.match(result.stderr, /not available yet/);
+});
+
+test('a command not found: one line, exit 127', async () => {
+  const result = await runCli(['no-such-command-oteli-test', 'arg']);
+  assert.equal(result.code, 127);
+  assert.equal(result.stderr, 'otel-instrument: command not found: no-such-command-oteli-test\n');
+});
+
+test('a command that is not executable: one line, exit 126', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'oteli-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'not-executable.sh');
+  writeFileSync(script, '#!/bin/sh\nexit 0\n');
+  chmodSync(script, 0o644);
+  const result = await runCli([script]);
+  assert.equal(result.code, 126);
+  assert.equal(lines(result.stderr).length, 1, result.stderr);
+});
+
+test('--help lists OTEL_SERVICE_NAME and exits 0', async () => {
+  const result = await runCli(['--help']);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /--service_name <value>\s+OTEL_SERVICE_NAME/);
+  assert.match(result.stdout, /OTEL_EXPORTER_OTLP_ENDPOINT[^\n]*\(default: http:\/\/localhost:4318\)/);
+});
+
+test('--version prints the version and exits 0', async () => {
+  const result = await runCli(['--version']);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^\d+\.\d+\.\d+\S*\n$/);
+});
+
+test('the CLI loads no SDK, hooks or instrumentation code', async () => {
+  const result = await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fixture('print-loaded-modules.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  assert.equal(result.code, 0);
+  const loaded = JSON.parse(result.out).map((p) => p.split('\\').join('/'));
+  const heavy = loaded.filter((p) => /\/dist\/(sdk|hooks|instrumentations|exporters|agent)|@opentelemetry|in-the-middle/.test(p));
+  assert.deepEqual(heavy, []);
+  assert.ok(loaded.some((p) => p.includes('/commander/')), 'sanity: the CLI itself was loaded');
+});

@@ -1,0 +1,89 @@
+// The require route: CommonJS programs that install the hooks in-process, then load fake-cjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runProgram } from '../fixtures/hooks/run-program.mjs';
+
+function run(env) {
+  const out = runProgram('require-app.cjs', { env });
+  assert.equal(out.status, 0, out.stderr);
+  assert.ok(out.result, `no RESULT line:\n${out.stdout}\n${out.stderr}`);
+  return out;
+}
+
+test('a module in range is patched, with one debug line naming id, version and path', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs', OTEL_LOG_LEVEL: 'debug' });
+  assert.equal(out.result.greet, 'patched:hello app');
+  assert.equal(out.result.sameExports, true);
+  assert.deepEqual(out.result.stats.applied, { 'fake-cjs': 1 });
+  assert.deepEqual(out.result.stats.versions, { 'fake-cjs': '2.3.0' });
+  assert.deepEqual(out.result.stats.ctxIds, { 'fake-cjs': 'fake-cjs' });
+  assert.deepEqual(out.result.patched, [{ id: 'fake-cjs', module: 'fake-cjs', version: '2.3.0' }]);
+  const lines = out.lines('fake-cjs: patched');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /debug: fake-cjs: patched fake-cjs@2\.3\.0 \(.*node_modules[/\\]fake-cjs\)/);
+});
+
+test('the patch is not loaded before its module loads', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs' });
+  assert.deepEqual(out.result.loadedBefore, {});
+  assert.deepEqual(out.result.stats.loaded, { 'fake-cjs': true });
+});
+
+test('a target file inside the package is patched through the internals hook', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs-client' });
+  assert.equal(out.result.query, 'traced:result of SELECT 1');
+  assert.equal(out.result.greet, 'hello app', 'the main entry is not this target');
+  assert.deepEqual(out.result.patched, [{ id: 'fake-cjs-client', module: 'fake-cjs', file: 'lib/client.js', version: '2.3.0' }]);
+});
+
+test('a version out of range: not patched, patch never loaded, one warning with id, version and range', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs-future' });
+  assert.equal(out.result.greet, 'hello app');
+  assert.deepEqual(out.result.stats.loaded, {});
+  assert.deepEqual(out.result.patched, []);
+  const warnings = out.lines('OTELI_W_UNSUPPORTED_VERSION');
+  assert.equal(warnings.length, 1, out.stderr);
+  assert.match(warnings[0], /warn OTELI_W_UNSUPPORTED_VERSION: fake-cjs-future: fake-cjs version 2\.3\.0 is outside the supported range ">=3 <4"/);
+});
+
+test('a patch that throws: the app gets the original module and runs; one error line', () => {
+  const out = run({ HOOKS_IDS: 'fake-throw' });
+  // The patch wrapped greet before throwing: the wrap is undone.
+  assert.equal(out.result.greet, 'hello app');
+  assert.deepEqual(out.result.patched, []);
+  const errors = out.lines('OTELI_E_PATCH_FAILED');
+  assert.equal(errors.length, 1, out.stderr);
+  assert.match(errors[0], /error: OTELI_E_PATCH_FAILED fake-throw: patching fake-cjs@2\.3\.0 .* threw; the module is left unpatched: boom in patch/);
+});
+
+test('a throwing patch does not stop the next instrumentation of the same module', () => {
+  const out = run({ HOOKS_IDS: 'fake-throw,fake-cjs' });
+  assert.equal(out.result.greet, 'patched:hello app');
+  assert.deepEqual(out.result.patched.map((p) => p.id), ['fake-cjs']);
+});
+
+test('OTEL_NODE_DISABLED_INSTRUMENTATIONS turns an instrumentation off', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs,fake-cjs-client', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fake-cjs' });
+  assert.equal(out.result.greet, 'hello app');
+  assert.equal(out.result.query, 'traced:result of SELECT 1');
+  assert.deepEqual(out.result.stats.loaded, { 'fake-cjs-client': true });
+});
+
+test('OTEL_NODE_ENABLED_INSTRUMENTATIONS keeps only the listed ones; unknown ids warn once', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs,fake-cjs-client', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'fake-cjs,nope' });
+  assert.equal(out.result.greet, 'patched:hello app');
+  assert.equal(out.result.query, 'result of SELECT 1');
+  assert.equal(out.lines('OTELI_W_UNKNOWN_INSTRUMENTATION').length, 1);
+  assert.match(out.lines('OTELI_W_UNKNOWN_INSTRUMENTATION')[0], /"nope"/);
+});
+
+test('start() runs once for enabled definitions; a throwing start is contained', () => {
+  const out = run({ HOOKS_IDS: 'start-throws,channel-test,fake-cjs' });
+  assert.deepEqual(out.result.stats.started, ['channel-test']);
+  assert.equal(out.result.greet, 'patched:hello app');
+  const errors = out.lines('OTELI_E_START_FAILED');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /start-throws: start\(\) threw.*boom in start/);
+  const off = run({ HOOKS_IDS: 'channel-test', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'channel-test' });
+  assert.equal(off.result.stats.started, undefined);
+});

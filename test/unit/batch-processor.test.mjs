@@ -1,0 +1,245 @@
+// BatchSpanProcessor (OTel SDK spec, OTEL_BSP_*) and MultiSpanProcessor, against a scripted
+// exporter whose exports settle only when the test says so. No sleeps: every wait is for an event.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { BatchSpanProcessor } = require('../../dist/sdk/batch-processor.js');
+const { MultiSpanProcessor } = require('../../dist/sdk/multi-processor.js');
+const { resetLogOnce } = require('../../dist/log.js');
+
+const NEVER = 1e9; // a schedule delay that never fires during a test
+
+function makeSpan(i, traceFlags = 1) {
+  const context = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: i.toString(16).padStart(16, '0'), traceFlags };
+  return { name: `s${i}`, spanContext: () => context };
+}
+const names = (spans) => spans.map((s) => s.name);
+
+/** An exporter recording batches; `autoSettle: false` keeps each export pending until settle(). */
+function scriptedExporter({ autoSettle = true } = {}) {
+  const exporter = {
+    batches: [],
+    syncBatches: [],
+    pending: [],
+    inFlight: 0,
+    maxInFlight: 0,
+    shutdownCalls: 0,
+    waiters: [],
+    export(spans) {
+      exporter.batches.push(spans.slice());
+      exporter.inFlight++;
+      exporter.maxInFlight = Math.max(exporter.maxInFlight, exporter.inFlight);
+      const done = new Promise((resolve) => {
+        const settle = () => { exporter.inFlight--; resolve({ code: 0 }); };
+        if (autoSettle) setImmediate(settle);
+        else exporter.pending.push(settle);
+      });
+      exporter.waiters.filter((w) => exporter.batches.length >= w.n).forEach((w) => w.resolve());
+      return done;
+    },
+    exportSync(spans, timeoutMs) {
+      exporter.syncBatches.push({ spans: spans.slice(), timeoutMs });
+    },
+    shutdown() {
+      exporter.shutdownCalls++;
+      return Promise.resolve();
+    },
+    /** Resolves once at least n export() calls happened. */
+    exportCalls(n) {
+      if (exporter.batches.length >= n) return Promise.resolve();
+      return new Promise((resolve) => exporter.waiters.push({ n, resolve }));
+    },
+  };
+  return exporter;
+}
+
+function bsp(exporter, overrides = {}) {
+  return new BatchSpanProcessor(exporter, {
+    scheduleDelayMs: NEVER, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512, ...overrides,
+  });
+}
+
+/** Our timers are unref'd; a ref'd handle keeps the test alive while it awaits them. */
+async function alive(promise) {
+  const keep = setInterval(() => {}, 60_000);
+  try { return await promise; } finally { clearInterval(keep); }
+}
+
+test('OTEL_BSP_MAX_EXPORT_BATCH_SIZE: a full batch is exported without waiting for the delay', async () => {
+  const exporter = scriptedExporter();
+  const processor = bsp(exporter, { maxExportBatchSize: 3 });
+  for (let i = 0; i < 4; i++) processor.onEnd(makeSpan(i));
+  await alive(exporter.exportCalls(1));
+  assert.deepEqual(names(exporter.batches[0]), ['s0', 's1', 's2']);
+  assert.equal(processor.queuedSpanCount, 1);
+});
+
+test('OTEL_BSP_SCHEDULE_DELAY: a partial batch is exported when the delay elapses', async () => {
+  const exporter = scriptedExporter();
+  const processor = bsp(exporter, { scheduleDelayMs: 1, maxExportBatchSize: 100 });
+  processor.onEnd(makeSpan(1));
+  processor.onEnd(makeSpan(2));
+  await alive(exporter.exportCalls(1));
+  assert.deepEqual(names(exporter.batches[0]), ['s1', 's2']);
+});
+
+test('OTEL_BSP_MAX_QUEUE_SIZE: a full queue drops new spans, counts them, warns once', async () => {
+  resetLogOnce();
+  const lines = [];
+  const originalWrite = process.stderr.write;
+  process.stderr.write = (chunk) => (lines.push(String(chunk)), true);
+  const exporter = scriptedExporter({ autoSettle: false });
+  const processor = bsp(exporter, { maxQueueSize: 4, maxExportBatchSize: 2 });
+  try {
+    processor.onEnd(makeSpan(0));
+    processor.onEnd(makeSpan(1));
+    await alive(exporter.exportCalls(1)); // s0, s1 in flight and held there
+    for (let i = 2; i < 9; i++) processor.onEnd(makeSpan(i)); // 4 fit, 3 dropped
+  } finally {
+    process.stderr.write = originalWrite;
+  }
+  assert.equal(processor.queuedSpanCount, 4);
+  assert.equal(processor.droppedSpanCount, 3);
+  assert.equal(lines.filter((l) => l.includes('OTELI_W_BSP_QUEUE_FULL')).length, 1);
+
+  exporter.pending.shift()();
+  const flushed = processor.forceFlush();
+  while (exporter.batches.length < 3) {
+    await alive(exporter.exportCalls(exporter.batches.length + 1));
+    exporter.pending.shift()();
+  }
+  await alive(flushed);
+  assert.deepEqual(exporter.batches.map(names), [['s0', 's1'], ['s2', 's3'], ['s4', 's5']]);
+});
+
+test('at most one export in flight; forceFlush drains everything in batches, in order', async () => {
+  const exporter = scriptedExporter();
+  const processor = bsp(exporter, { maxExportBatchSize: 3 });
+  for (let i = 0; i < 10; i++) processor.onEnd(makeSpan(i));
+  await alive(processor.forceFlush());
+  assert.equal(exporter.maxInFlight, 1);
+  assert.deepEqual(exporter.batches.map((b) => b.length), [3, 3, 3, 1]);
+  assert.deepEqual(exporter.batches.flat().map((s) => s.name), Array.from({ length: 10 }, (_, i) => `s${i}`));
+  assert.equal(processor.queuedSpanCount, 0);
+});
+
+test('forceFlush on an empty processor resolves without exporting', async () => {
+  const exporter = scriptedExporter();
+  await bsp(exporter).forceFlush();
+  assert.equal(exporter.batches.length, 0);
+});
+
+test('unsampled spans (traceFlags without the sampled bit) are not queued', async () => {
+  const exporter = scriptedExporter();
+  const processor = bsp(exporter);
+  processor.onEnd(makeSpan(1, 0));
+  processor.onEnd(makeSpan(2, 1));
+  processor.onEnd(makeSpan(3, 2)); // another flag bit, but not "sampled"
+  assert.equal(processor.queuedSpanCount, 1);
+  await alive(processor.forceFlush());
+  assert.deepEqual(exporter.batches.map(names), [['s2']]);
+});
+
+test('shutdown flushes, shuts the exporter down, then ignores new spans', async () => {
+  const exporter = scriptedExporter();
+  const processor = bsp(exporter);
+  processor.onEnd(makeSpan(1));
+  const first = processor.shutdown();
+  assert.equal(processor.shutdown(), first, 'idempotent');
+  await alive(first);
+  assert.equal(exporter.shutdownCalls, 1);
+  processor.onEnd(makeSpan(2));
+  assert.equal(processor.queuedSpanCount, 0);
+  await alive(processor.forceFlush());
+  assert.deepEqual(exporter.batches.map(names), [['s1']]);
+});
+
+test('OTEL_BSP_EXPORT_TIMEOUT: a hung export is abandoned and the next batch goes out', async () => {
+  const exporter = scriptedExporter({ autoSettle: false }); // never settles
+  const processor = bsp(exporter, { maxExportBatchSize: 1, exportTimeoutMs: 1 });
+  processor.onEnd(makeSpan(1));
+  processor.onEnd(makeSpan(2));
+  await alive(exporter.exportCalls(2));
+  assert.deepEqual(exporter.batches.map(names), [['s1'], ['s2']]);
+});
+
+test('an exporter that throws or rejects is contained', async () => {
+  const thrower = { export() { throw new Error('sync boom'); }, shutdown: async () => {} };
+  const rejecter = { export: () => Promise.reject(new Error('async boom')), shutdown: async () => {} };
+  for (const exporter of [thrower, rejecter]) {
+    const processor = bsp(exporter);
+    processor.onEnd(makeSpan(1));
+    await alive(processor.forceFlush());
+    assert.equal(processor.queuedSpanCount, 0);
+  }
+});
+
+test('flushSync hands the in-flight batch and everything queued to exportSync, once', async () => {
+  const exporter = scriptedExporter({ autoSettle: false });
+  const processor = bsp(exporter, { maxExportBatchSize: 2 });
+  processor.onEnd(makeSpan(0));
+  processor.onEnd(makeSpan(1));
+  await alive(exporter.exportCalls(1)); // [s0, s1] in flight, will never complete (process exiting)
+  processor.onEnd(makeSpan(2));
+  processor.onEnd(makeSpan(3));
+  processor.onEnd(makeSpan(4));
+
+  processor.flushSync(1234);
+  assert.equal(exporter.syncBatches.length, 1);
+  assert.deepEqual(names(exporter.syncBatches[0].spans), ['s0', 's1', 's2', 's3', 's4']);
+  assert.equal(exporter.syncBatches[0].timeoutMs, 1234);
+  assert.deepEqual(names(exporter.batches[0]), ['s0', 's1'], 'the in-flight array is not mutated');
+
+  processor.flushSync(1234); // nothing left: no second call
+  assert.equal(exporter.syncBatches.length, 1);
+});
+
+test('flushSync without a synchronous exporter drops quietly', () => {
+  const processor = bsp({ export: async () => ({ code: 0 }), shutdown: async () => {} });
+  processor.onEnd(makeSpan(1));
+  processor.flushSync(100);
+  assert.equal(processor.queuedSpanCount, 0);
+});
+
+test('MultiSpanProcessor: fans out, contains a failing child, splits the flushSync budget', async () => {
+  const calls = [];
+  const failing = {
+    onStart() { throw new Error('start boom'); },
+    onEnd() { throw new Error('end boom'); },
+    forceFlush: () => Promise.reject(new Error('flush boom')),
+    shutdown() { throw new Error('shutdown boom'); },
+    flushSync() { throw new Error('sync boom'); },
+  };
+  const healthy = {
+    onEnd: (span) => calls.push(`end ${span.name}`),
+    forceFlush: async () => { calls.push('flush'); },
+    shutdown: async () => { calls.push('shutdown'); },
+    flushSync: (timeoutMs) => calls.push(`flushSync ${timeoutMs <= 500 && timeoutMs >= 0}`),
+  };
+  const multi = new MultiSpanProcessor([failing, healthy]);
+  multi.onStart(makeSpan(1));
+  multi.onEnd(makeSpan(1));
+  await multi.forceFlush();
+  await multi.shutdown();
+  multi.flushSync(500);
+  assert.deepEqual(calls, ['end s1', 'flush', 'shutdown', 'flushSync true']);
+});
+
+test('onEnd cost (reported, not asserted)', (t) => {
+  const processor = bsp({ export: async () => ({ code: 0 }), shutdown: async () => {} }, { maxQueueSize: 1 << 20, maxExportBatchSize: 1 << 20 });
+  const spans = Array.from({ length: 200_000 }, (_, i) => makeSpan(i));
+  const started = process.hrtime.bigint();
+  for (const s of spans) processor.onEnd(s);
+  const nsPerSpan = Number(process.hrtime.bigint() - started) / spans.length;
+  t.diagnostic(`onEnd: ${nsPerSpan.toFixed(0)} ns per span`);
+  assert.equal(processor.queuedSpanCount, spans.length);
+  // A large queue handed over at exit in one call (a spread here once overflowed the stack).
+  const handed = [];
+  const big = bsp({ export: async () => ({ code: 0 }), exportSync: (s) => handed.push(s.length), shutdown: async () => {} },
+    { maxQueueSize: 1 << 20, maxExportBatchSize: 1 << 20 });
+  for (const s of spans) big.onEnd(s);
+  big.flushSync(0);
+  assert.deepEqual(handed, [spans.length]);
+});

@@ -1,0 +1,152 @@
+// readConfig: the OTEL_EXPORTER_OTLP_* variables (endpoint rules, headers, protocol, timeout,
+// compression, TLS files). Signal-specific (TRACES_) values win over generic ones.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { readConfig } = require('../../dist/config/index.js');
+const { resetLogOnce } = require('../../dist/log.js');
+
+function read(env) {
+  resetLogOnce();
+  const chunks = [];
+  const original = process.stderr.write;
+  process.stderr.write = (chunk) => (chunks.push(String(chunk)), true);
+  try {
+    const { otlp } = readConfig(env);
+    return { otlp, warnings: chunks.join('').split('\n').filter((l) => l !== '') };
+  } finally {
+    process.stderr.write = original;
+  }
+}
+
+function assertOneWarning(warnings, ...parts) {
+  assert.equal(warnings.length, 1, `expected one warning line, got ${JSON.stringify(warnings)}`);
+  for (const part of parts) assert.ok(warnings[0].includes(part), `${JSON.stringify(warnings[0])} lacks ${JSON.stringify(part)}`);
+}
+
+test('OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).otlp.endpoint, 'http://collector:4318/v1/traces');
+});
+
+test('OTEL_EXPORTER_OTLP_ENDPOINT with a trailing slash gets no double slash', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).otlp.endpoint, 'http://collector:4318/v1/traces');
+});
+
+test('OTEL_EXPORTER_OTLP_ENDPOINT with a path keeps the path', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw.example/otlp/' }).otlp.endpoint, 'https://gw.example/otlp/v1/traces');
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as given and wins over the generic one', () => {
+  const { otlp, warnings } = read({
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:9999/custom',
+  });
+  assert.deepEqual(warnings, []);
+  assert.equal(otlp.endpoint, 'http://traces:9999/custom');
+  assert.equal(read({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:9999/' }).otlp.endpoint, 'http://traces:9999/');
+});
+
+test('OTEL_EXPORTER_OTLP_ENDPOINT invalid falls back to the default', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' });
+  assert.equal(otlp.endpoint, 'http://localhost:4318/v1/traces');
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318"', 'using http://localhost:4318');
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT invalid falls back to the generic endpoint', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url' });
+  assert.equal(otlp.endpoint, 'http://generic:4318/v1/traces');
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="not a url"', 'using http://generic:4318/v1/traces');
+});
+
+test('OTEL_EXPORTER_OTLP_HEADERS are percent-decoded with lower-cased names', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20abc%3D%3D, x-tenant = acme ' });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(otlp.headers, { authorization: 'Bearer abc==', 'x-tenant': 'acme' });
+});
+
+test('OTEL_EXPORTER_OTLP_HEADERS value may contain "="', () => {
+  assert.deepEqual(read({ OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a=b=c' }).otlp.headers, { 'api-key': 'a=b=c' });
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_HEADERS are merged over OTEL_EXPORTER_OTLP_HEADERS', () => {
+  const { otlp } = read({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,B=2', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'b=3,c=4' });
+  assert.deepEqual(otlp.headers, { a: '1', b: '3', c: '4' });
+});
+
+test('OTEL_EXPORTER_OTLP_HEADERS bad members are skipped with one warning that never shows a value', () => {
+  const { otlp, warnings } = read({
+    OTEL_EXPORTER_OTLP_HEADERS: 'good=secret1,Bearer secret2,=secret3,bad name=secret4,x=%zzsecret5,y=line%0Asecret6',
+  });
+  assert.deepEqual(otlp.headers, { good: 'secret1' });
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_HEADERS', '#2', '#3', '#4', '#5', '#6', 'using only good');
+  assert.ok(!/secret/.test(warnings[0]), warnings[0]);
+});
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL accepts http/protobuf and http/json', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' }).otlp.protocol, 'http/json');
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).otlp.protocol, 'http/protobuf');
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL wins over OTEL_EXPORTER_OTLP_PROTOCOL', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).otlp.protocol, 'http/json');
+});
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc warns once that it is not implemented and uses http/protobuf', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+  assert.equal(otlp.protocol, 'http/protobuf');
+  assert.equal(otlp.endpoint, 'http://localhost:4318/v1/traces');
+  assertOneWarning(warnings, 'OTELI_W_GRPC_UNSUPPORTED', 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc', 'not implemented', 'using http/protobuf');
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc warns about the traces variable', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' });
+  assert.equal(otlp.protocol, 'http/protobuf');
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc');
+});
+
+test('OTEL_EXPORTER_OTLP_PROTOCOL unknown falls back to http/protobuf', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' });
+  assert.equal(otlp.protocol, 'http/protobuf');
+  assertOneWarning(warnings, 'OTELI_W_INVALID_ENV', 'OTEL_EXPORTER_OTLP_PROTOCOL="thrift"', 'using http/protobuf');
+});
+
+test('OTEL_EXPORTER_OTLP_TIMEOUT and OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_TIMEOUT: '2000' }).otlp.timeoutMs, 2000);
+  assert.equal(read({ OTEL_EXPORTER_OTLP_TIMEOUT: '2000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '3000' }).otlp.timeoutMs, 3000);
+});
+
+test('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT invalid falls back to the generic timeout', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_TIMEOUT: '2000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' });
+  assert.equal(otlp.timeoutMs, 2000);
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="0"', 'using 2000');
+});
+
+test('OTEL_EXPORTER_OTLP_COMPRESSION and OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_COMPRESSION: 'GZIP' }).otlp.compression, 'gzip');
+  assert.equal(read({ OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'none' }).otlp.compression, 'none');
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' });
+  assert.equal(otlp.compression, 'none');
+  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_COMPRESSION="brotli"', 'using none');
+});
+
+test('OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_KEY, _CLIENT_CERTIFICATE and their TRACES_ variants', () => {
+  const generic = read({
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem',
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: '/etc/key.pem',
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/etc/cert.pem',
+  }).otlp;
+  assert.equal(generic.certificateFile, '/etc/ca.pem');
+  assert.equal(generic.clientKeyFile, '/etc/key.pem');
+  assert.equal(generic.clientCertificateFile, '/etc/cert.pem');
+  const specific = read({
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem',
+    OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: '/t/ca.pem',
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: '/t/key.pem',
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: '/t/cert.pem',
+  }).otlp;
+  assert.equal(specific.certificateFile, '/t/ca.pem');
+  assert.equal(specific.clientKeyFile, '/t/key.pem');
+  assert.equal(specific.clientCertificateFile, '/t/cert.pem');
+});

@@ -1,0 +1,93 @@
+// The http instrumentation's own pure parts: reading http.request arguments, adding propagation
+// headers without touching the app's objects, and the incoming-request attributes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { readRequestTarget, argsWithHeaders } = require('../../dist/instrumentations/http/request-args.js');
+const incoming = require('../../dist/instrumentations/http/incoming-attributes.js');
+
+test('readRequestTarget: a URL string, options overriding it, defaults per module', () => {
+  assert.deepEqual(readRequestTarget(['http://u:p@example.com:8080/a?b=1'], 'http'), {
+    method: 'GET', scheme: 'http', hostname: 'example.com', port: 8080, path: '/a?b=1', hasUserinfo: true, optionsIndex: -1,
+  });
+  assert.deepEqual(readRequestTarget([new URL('https://[::1]/x'), { method: 'post' }, () => {}], 'https'), {
+    method: 'POST', scheme: 'https', hostname: '::1', port: 443, path: '/x', hasUserinfo: false, optionsIndex: 1,
+  });
+  assert.deepEqual(readRequestTarget([{ host: 'h', path: '/p', auth: 'a:b' }], 'https'), {
+    method: 'GET', scheme: 'https', hostname: 'h', port: 443, path: '/p', hasUserinfo: true, optionsIndex: 0,
+  });
+  assert.deepEqual(readRequestTarget([{}, () => {}], 'http'), {
+    method: 'GET', scheme: 'http', hostname: 'localhost', port: 80, path: '/', hasUserinfo: false, optionsIndex: 0,
+  });
+  assert.throws(() => readRequestTarget(['not a url'], 'http'), 'Node would throw too: we leave the call to it');
+});
+
+test('argsWithHeaders: copies options and headers, keeps the app casing, never mutates', () => {
+  const appHeaders = { 'X-App': '1' };
+  const options = { host: 'h', headers: appHeaders };
+  const cb = () => {};
+  const args = [options, cb];
+  const out = argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' });
+  assert.deepEqual(appHeaders, { 'X-App': '1' }, 'app headers untouched');
+  assert.deepEqual(Object.keys(options), ['host', 'headers']);
+  assert.notEqual(out[0], options);
+  assert.deepEqual(out[0].headers, { 'X-App': '1', traceparent: 'tp' });
+  assert.equal(out[0].host, 'h');
+  assert.equal(out[1], cb);
+
+  class Opts { get hostname() { return 'from-proto'; } }
+  const inherited = new Opts();
+  const out2 = argsWithHeaders([inherited], readRequestTarget([inherited], 'http'), { traceparent: 'tp' });
+  assert.equal(out2[0].hostname, 'from-proto', 'prototype properties still visible to Node');
+});
+
+test('argsWithHeaders: (url) and (url, cb) get an options object Node merges', () => {
+  const cb = () => {};
+  const args = ['http://h/p', cb];
+  assert.deepEqual(argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' }), [
+    'http://h/p', { headers: { traceparent: 'tp' } }, cb,
+  ]);
+});
+
+test('argsWithHeaders: array headers, flat and paired, are extended in kind', () => {
+  const flat = ['X-A', '1'];
+  const a1 = [{ headers: flat }];
+  assert.deepEqual(argsWithHeaders(a1, readRequestTarget(a1, 'http'), { traceparent: 'tp' })[0].headers, ['X-A', '1', 'traceparent', 'tp']);
+  assert.deepEqual(flat, ['X-A', '1']);
+  const paired = [['X-A', '1']];
+  const a2 = ['http://h/', { headers: paired }];
+  assert.deepEqual(argsWithHeaders(a2, readRequestTarget(a2, 'http'), { traceparent: 'tp' })[1].headers, [['X-A', '1'], ['traceparent', 'tp']]);
+});
+
+test('Host header → server.address / server.port, default port per scheme', () => {
+  assert.deepEqual(incoming.parseHostHeader('example.com:8080', 'http'), { address: 'example.com', port: 8080 });
+  assert.deepEqual(incoming.parseHostHeader('example.com', 'https'), { address: 'example.com', port: 443 });
+  assert.deepEqual(incoming.parseHostHeader('[::1]:3000', 'http'), { address: '::1', port: 3000 });
+  assert.deepEqual(incoming.parseHostHeader('[::1]', 'http'), { address: '::1', port: 80 });
+  assert.equal(incoming.parseHostHeader('', 'http'), undefined);
+  assert.equal(incoming.parseHostHeader('[::1', 'http'), undefined);
+});
+
+test('client.address: Forwarded for= first, then X-Forwarded-For, then the peer', () => {
+  assert.equal(incoming.forwardedFor('for=192.0.2.60;proto=http;by=203.0.113.43, for=198.51.100.17'), '192.0.2.60');
+  assert.equal(incoming.forwardedFor('For="[2001:db8:cafe::17]:4711"'), '2001:db8:cafe::17');
+  assert.equal(incoming.forwardedFor('for="192.0.2.43:47011"'), '192.0.2.43');
+  assert.equal(incoming.forwardedFor('for=unknown'), undefined);
+  assert.equal(incoming.forwardedFor('proto=https'), undefined);
+  assert.equal(incoming.xForwardedFor('203.0.113.195, 70.41.3.18'), '203.0.113.195');
+  assert.equal(incoming.xForwardedFor('2001:db8:85a3::8a2e:370:7334'), '2001:db8:85a3::8a2e:370:7334');
+  const req = (headers) => ({ headers, socket: { remoteAddress: '10.0.0.1' } });
+  assert.equal(incoming.clientAddress(req({ forwarded: 'for=1.1.1.1', 'x-forwarded-for': '2.2.2.2' })), '1.1.1.1');
+  assert.equal(incoming.clientAddress(req({ 'x-forwarded-for': '2.2.2.2, 3.3.3.3' })), '2.2.2.2');
+  assert.equal(incoming.clientAddress(req({ forwarded: 'for=unknown' })), '10.0.0.1');
+  assert.equal(incoming.clientAddress(req({})), '10.0.0.1');
+});
+
+test('network.protocol.version in semconv spelling', () => {
+  assert.equal(incoming.protocolVersion('1.1'), '1.1');
+  assert.equal(incoming.protocolVersion('1.0'), '1.0');
+  assert.equal(incoming.protocolVersion('2.0'), '2');
+  assert.equal(incoming.protocolVersion(undefined), undefined);
+});
