@@ -90,11 +90,11 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
   const abandoned = new AbandonedRequestWatch(endAbandoned);
 
   /** The single place a span ends, so it ends exactly once whichever message comes first. */
-  function finish(request: UndiciRequest, open: OpenRequest, endTimeMs?: number): void {
+  function finish(request: UndiciRequest, open: OpenRequest): void {
     openRequests.delete(request);
     abandoned.unwatch(open);
     open.ended = true;
-    open.span.end(endTimeMs);
+    open.span.end();
   }
 
   function endAbandoned(open: OpenRequest): void {
