@@ -9,16 +9,16 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 try {
-  const gate = require('./preload-gate.js') as typeof import('./preload-gate');
+  const gate = require('./preload-gate.js') as typeof import('./preload-gate.js');
   const state = gate.agentState();
   if (gate.skipReason() === undefined) {
-    const { readConfig } = require('./config/index.js') as typeof import('./config/index');
+    const { readConfig } = require('./config/index.js') as typeof import('./config/index.js');
     const config = readConfig();
-    (require('./log.js') as typeof import('./log')).setLogLevel(config.logLevel);
+    (require('./log.js') as typeof import('./log.js')).setLogLevel(config.logLevel);
     if (!config.sdkDisabled && !state.esmLoaderRegistered) {
       state.esmLoaderRegistered = true;
-      const { INSTRUMENTATIONS } = require('./instrumentations/index.js') as typeof import('./instrumentations/index');
-      const { selectDefinitions, loaderIncludeList } = require('./hooks/select.js') as typeof import('./hooks/select');
+      const { INSTRUMENTATIONS } = require('./instrumentations/index.js') as typeof import('./instrumentations/index.js');
+      const { selectDefinitions, loaderIncludeList } = require('./hooks/select.js') as typeof import('./hooks/select.js');
       const { registerEsmLoader } = await import('./hooks/esm-loader.mjs');
       // Only the enabled instrumentations' modules go through the loader; every other ES module
       // loads untouched.
@@ -26,7 +26,7 @@ try {
     }
     if (!state.started) {
       state.started = true;
-      (require('./agent.js') as typeof import('./agent')).startAgent(config);
+      (require('./agent.js') as typeof import('./agent.js')).startAgent(config);
     }
   }
 } catch (err) {

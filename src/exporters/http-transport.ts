@@ -107,7 +107,17 @@ function asErrno(err: unknown): NodeJS.ErrnoException {
 }
 
 /** One POST. Resolves (never rejects) with the response or the error; bounded by timeoutMs. */
-export function sendOnce(target: PostTarget, body: Uint8Array, timeoutMs: number): Promise<AttemptOutcome> {
+/** Tells whether the current attempt's body has been fully written to the socket. */
+export interface SendProgress {
+  written: boolean;
+}
+
+export function sendOnce(
+  target: PostTarget,
+  body: Uint8Array,
+  timeoutMs: number,
+  progress?: SendProgress,
+): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -142,6 +152,7 @@ export function sendOnce(target: PostTarget, body: Uint8Array, timeoutMs: number
     // A keep-alive agent re-refs a socket when it reuses it, so unref on every assignment.
     req.on('socket', (socket) => socket.unref());
     req.on('error', (error) => finish({ kind: 'error', error }));
+    if (progress !== undefined) req.on('finish', () => (progress.written = true));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -185,11 +196,14 @@ export async function postWithRetry(
   timeoutMs: number,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   random: () => number = Math.random,
+  progress?: SendProgress,
 ): Promise<PostResult> {
   const deadlineMs = performance.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const outcome = await sendOnce(target, body, deadlineMs - performance.now());
+    const outcome = await sendOnce(target, body, deadlineMs - performance.now(), progress);
     if (isSuccess(outcome) || !isRetryable(outcome)) return { outcome, attempts: attempt, gaveUpRetrying: false };
+    // Refused or failed: it is no longer on its way to the collector.
+    if (progress !== undefined) progress.written = false;
     if (attempt >= policy.maxAttempts) return { outcome, attempts: attempt, gaveUpRetrying: true };
 
     const ceilingMs = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1));

@@ -23,6 +23,7 @@ import {
   describeFailure,
   isSuccess,
   postWithRetry,
+  type SendProgress,
   type PostResult,
   type PostTarget,
   type RetryPolicy,
@@ -60,6 +61,8 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly tls: TlsMaterial;
   private readonly retryPolicy: RetryPolicy;
   private readonly pending = new Set<Promise<ExportResult>>();
+  /** Per in-flight batch: has its body reached the socket? (see SpanExporter.isHandedOff) */
+  private readonly progressByBatch = new WeakMap<readonly ReadableSpan[], SendProgress>();
   /** Statuses already warned about, so a collector answering 400 to every batch warns once. */
   private readonly warnedStatuses = new Set<number>();
   private warnedPartialSuccess = false;
@@ -99,6 +102,10 @@ export class OtlpHttpExporter implements SpanExporter {
     return done;
   }
 
+  isHandedOff(spans: readonly ReadableSpan[]): boolean {
+    return this.progressByBatch.get(spans)?.written === true;
+  }
+
   exportSync(spans: readonly ReadableSpan[], timeoutMs: number): void {
     const target = this.target();
     if (this.isShutdown || spans.length === 0 || target === undefined) return;
@@ -135,7 +142,9 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       const encoded = this.encode(spans);
       const body = this.config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
-      const result = await postWithRetry(target, body, this.config.timeoutMs, this.retryPolicy);
+      const progress: SendProgress = { written: false };
+      this.progressByBatch.set(spans, progress);
+      const result = await postWithRetry(target, body, this.config.timeoutMs, this.retryPolicy, Math.random, progress);
       return this.interpret(result, spans.length);
     } catch (err) {
       log.errorOnce('OTELI_E_EXPORT', 'exporting spans crashed', err);

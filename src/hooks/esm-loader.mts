@@ -2,43 +2,127 @@
  * Run by the --import preload before the app: registers import-in-the-middle's loader, limited to
  * the modules we instrument, so every other ES module loads untouched.
  *
+ * Two ways to register it, chosen at run time:
+ * - `sync`: `module.registerHooks()` (in-thread hooks), through import-in-the-middle's
+ *   `register-hooks.mjs`. Used where iitm's `supportsSyncHooks()` says the running Node.js can
+ *   (>= 22.22.3, >= 24.11.1, >= 25.1; earlier 22.15+/24.x have `registerHooks` but reject the
+ *   nullish CommonJS source the loader returns, nodejs/node#59929). No loader thread to start and
+ *   no cross-thread round trip per resolved module: measured faster, see bench/hooks-startup.mjs.
+ * - `async`: `module.register()` (hooks on the loader thread), everywhere else (Node 20, older 22/24).
+ *   It runs the loader's `initialize` (which applies `data.include`) before it returns, so the
+ *   include list is acknowledged once the call is back.
+ *
  * The loader is resolved from this package, not from the app: the agent may be installed apart
  * from the app, and the loader's wrappers must talk to the same import-in-the-middle copy whose
  * `Hook` src/hooks/import-hook.ts installs.
- *
- * `module.register()` runs the loader's `initialize` (which applies `data.include`) before it
- * returns, so the include list is acknowledged once the call is back; the promise keeps room for a
- * `module.registerHooks()` path (Node ≥ 22.15) or a message-channel handshake without changing callers.
  */
 import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { log } from '../log.js';
 import { ESM_LOADER_FLAG } from './import-hook.js';
 
-const flags = globalThis as Record<symbol, unknown>;
+/** `auto` picks `sync` where it works; the others force a path (tests and the benchmark). */
+export type EsmLoaderMode = 'auto' | 'sync' | 'async';
+export type EsmLoaderPath = 'sync' | 'async';
 
-/** Never throws: on failure one error line is printed and the app runs with ES modules uninstrumented. */
-export async function registerEsmLoader(include: ReadonlyArray<string | RegExp>): Promise<void> {
+export interface RegisterEsmLoaderOptions {
+  readonly mode?: EsmLoaderMode;
+}
+
+type Include = Array<string | RegExp>;
+interface SyncHooksModule {
+  register(options: { include: Include }): void;
+}
+interface SupportsModule {
+  supportsSyncHooks(): boolean;
+}
+
+const flags = globalThis as Record<symbol, unknown>;
+/** Which path registered the loader in this thread (for tests and `--log_level debug`). */
+export const ESM_LOADER_PATH = Symbol.for('otel-instrument.esm-loader-path');
+
+const require = nodeModule.createRequire(import.meta.url);
+
+function iitmUrl(file: string): string {
+  return pathToFileURL(require.resolve(`import-in-the-middle/${file}`)).href;
+}
+
+/** Why the sync path cannot be used here, or undefined when it can. */
+async function syncUnavailable(): Promise<string | undefined> {
+  if (typeof (nodeModule as { registerHooks?: unknown }).registerHooks !== 'function') {
+    return `module.registerHooks() does not exist in Node.js ${process.version}`;
+  }
+  let supports: SupportsModule;
+  try {
+    // Import-free module: deciding costs nothing when the answer is no.
+    supports = (await import(iitmUrl('supports-sync-hooks.mjs'))) as SupportsModule;
+  } catch {
+    return 'this import-in-the-middle has no synchronous hooks (needs >= 3.6)';
+  }
+  if (!supports.supportsSyncHooks()) {
+    return `import-in-the-middle's synchronous hooks do not support Node.js ${process.version} (nodejs/node#59929)`;
+  }
+  return undefined;
+}
+
+async function registerSync(include: Include): Promise<void> {
+  const hooks = (await import(iitmUrl('register-hooks.mjs'))) as SyncHooksModule;
+  hooks.register({ include });
+}
+
+function registerAsync(include: Include): boolean {
+  const register = (nodeModule as { register?: typeof nodeModule.register }).register;
+  if (typeof register !== 'function') {
+    log.warnOnce('OTELI_W_NO_ESM_LOADER', `module.register() does not exist in Node.js ${process.version}; ES modules will not be instrumented`);
+    return false;
+  }
+  register(iitmUrl('hook.mjs'), import.meta.url, { data: { include } });
+  return true;
+}
+
+/**
+ * Never throws: on failure one error line is printed and the app runs with ES modules
+ * uninstrumented. Resolves to the path used, or undefined when no loader was registered.
+ */
+export async function registerEsmLoader(
+  include: ReadonlyArray<string | RegExp>,
+  options: RegisterEsmLoaderOptions = {},
+): Promise<EsmLoaderPath | undefined> {
   try {
     if (flags[ESM_LOADER_FLAG] === true) {
       log.debug('ESM loader already registered; not registering again');
-      return;
+      return undefined;
     }
     if (include.length === 0) {
       log.debug('ESM loader not registered: no target modules');
-      return;
+      return undefined;
     }
-    const register = (nodeModule as { register?: typeof nodeModule.register }).register;
-    if (typeof register !== 'function') {
-      log.warnOnce('OTELI_W_NO_ESM_LOADER', `module.register() does not exist in Node.js ${process.version}; ES modules will not be instrumented`);
-      return;
+    const mode = options.mode ?? 'auto';
+    let path: EsmLoaderPath = 'async';
+    if (mode !== 'async') {
+      const reason = await syncUnavailable();
+      if (reason === undefined) path = 'sync';
+      else if (mode === 'sync') log.warnOnce('OTELI_W_NO_SYNC_HOOKS', `${reason}; using module.register() instead`);
+      else log.debug(`ESM loader on module.register(): ${reason}`);
     }
-    const require = nodeModule.createRequire(import.meta.url);
-    const hookUrl = pathToFileURL(require.resolve('import-in-the-middle/hook.mjs')).href;
-    register(hookUrl, import.meta.url, { data: { include: [...include] } });
+    if (path === 'sync') {
+      try {
+        await registerSync([...include]);
+      } catch (err) {
+        // Before module.registerHooks() is reached (a broken iitm install): the async path still works.
+        log.debug(`module.registerHooks() path failed, using module.register(): ${String(err)}`);
+        path = 'async';
+      }
+    }
+    if (path === 'async' && !registerAsync([...include])) return undefined;
     flags[ESM_LOADER_FLAG] = true;
-    log.debug(`ESM loader registered (${hookUrl}) for ${include.map(String).join(', ')}`);
+    flags[ESM_LOADER_PATH] = path;
+    log.debug(
+      `ESM loader registered with ${path === 'sync' ? 'module.registerHooks()' : 'module.register()'} for ${include.map(String).join(', ')}`,
+    );
+    return path;
   } catch (err) {
     log.errorOnce('OTELI_E_ESM_LOADER', 'could not register the ESM loader; ES modules will not be instrumented', err);
+    return undefined;
   }
 }

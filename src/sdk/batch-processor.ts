@@ -121,7 +121,8 @@ export class BatchSpanProcessor implements SpanProcessor {
       // concat, not push(...spread): a spread of a large queue overflows the stack, and the
       // exporter may still hold the in-flight array, which must not change under it.
       const queued = this.take(this.count);
-      const spans = this.inFlightBatch ? this.inFlightBatch.concat(queued) : queued;
+      const resendInFlight = this.inFlightBatch !== undefined && this.exporter.isHandedOff?.(this.inFlightBatch) !== true;
+      const spans = resendInFlight ? this.inFlightBatch!.concat(queued) : queued;
       this.inFlightBatch = undefined;
       if (spans.length === 0) return;
       if (this.exporter.exportSync === undefined) {

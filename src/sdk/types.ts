@@ -105,5 +105,11 @@ export interface SpanExporter {
    * Exporters that cannot do this omit it.
    */
   exportSync?(spans: readonly ReadableSpan[], timeoutMs: number): void;
+  /**
+   * True once every byte of this batch (the same array passed to export) is written to the
+   * socket: the collector gets it even if the process exits now, so the exit path must not send
+   * it again. Exporters that cannot tell omit it, and an in-flight batch is sent again.
+   */
+  isHandedOff?(spans: readonly ReadableSpan[]): boolean;
   shutdown(): Promise<void>;
 }

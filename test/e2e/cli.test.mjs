@@ -15,12 +15,13 @@ const fixture = (name) => join(root, 'test', 'fixtures', 'cli', name);
 const registerUrl = pathToFileURL(join(root, 'dist', 'register.mjs')).href;
 
 /** Runs the CLI; `onStdout` sees each stdout chunk with the child process (to send signals). */
-function runCli(args, { env = {}, onStdout, cliPath = bin } = {}) {
+function runCli(args, { env = {}, onStdout, onSpawn, cliPath = bin } = {}) {
   return new Promise((resolve, reject) => {
     const baseEnv = { ...process.env, OTEL_SDK_DISABLED: 'true' };
     delete baseEnv.NODE_OPTIONS;
     delete baseEnv.OTEL_SERVICE_NAME;
     const cli = spawn(process.execPath, [cliPath, ...args], { env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(cli);
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (chunk) => {
@@ -53,15 +54,29 @@ for (const [signal, expected] of [['SIGKILL', 137], ['SIGTERM', 143]]) {
 }
 
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-  test(`${signal} sent to the CLI is forwarded to the child, which handles it and exits 0`, async () => {
+  // The timeout turns "the signal was never forwarded" (child and CLI wait forever) into a failure.
+  test(`${signal} sent to the CLI is forwarded to the child, which handles it and exits 0`, { timeout: 30_000 }, async (t) => {
+    const spawned = [];
+    t.after(() => {
+      for (const pid of spawned) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone, as it should be
+        }
+      }
+    });
     let sent = false;
     const result = await runCli(['node', fixture('handle-signal.js'), signal], {
       onStdout: (stdout, cli) => {
-        if (!sent && stdout.includes('ready')) {
+        const ready = /ready (\d+)/.exec(stdout);
+        if (!sent && ready) {
           sent = true;
+          spawned.push(Number(ready[1]));
           cli.kill(signal);
         }
       },
+      onSpawn: (cli) => spawned.push(cli.pid),
     });
     assert.ok(sent, 'the fixture never became ready');
     assert.equal(result.signal, null, 'the CLI itself must not die of the signal');

@@ -196,6 +196,25 @@ test('flushSync hands the in-flight batch and everything queued to exportSync, o
   assert.equal(exporter.syncBatches.length, 1);
 });
 
+test('flushSync does not send again an in-flight batch the exporter has already handed off', async () => {
+  const exporter = scriptedExporter({ autoSettle: false });
+  const handedOff = new Set();
+  const realExport = exporter.export;
+  exporter.export = (spans) => {
+    handedOff.add(spans); // as if every byte were already on the socket
+    return realExport(spans);
+  };
+  exporter.isHandedOff = (spans) => handedOff.has(spans);
+  const processor = bsp(exporter, { maxExportBatchSize: 2 });
+  processor.onEnd(makeSpan(0));
+  processor.onEnd(makeSpan(1));
+  await alive(exporter.exportCalls(1));
+  processor.onEnd(makeSpan(2));
+
+  processor.flushSync(1000);
+  assert.deepEqual(names(exporter.syncBatches[0].spans), ['s2'], 'only what the collector has not got');
+});
+
 test('flushSync without a synchronous exporter drops quietly', () => {
   const processor = bsp({ export: async () => ({ code: 0 }), shutdown: async () => {} });
   processor.onEnd(makeSpan(1));

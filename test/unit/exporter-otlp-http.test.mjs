@@ -250,6 +250,28 @@ test('a server that never answers: FAILED with a timeout, not a hang', async () 
   assert.match(result.error.message, /ETIMEDOUT/);
 });
 
+test('isHandedOff: true once the body is on the socket while the answer is pending, false when refused', async () => {
+  let gotBody;
+  const bodyArrived = new Promise((resolve) => (gotBody = resolve));
+  const server = createServer((req) => req.resume().on('end', gotBody)); // reads it all, never answers
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${server.address().port}/v1/traces`;
+  const exporter = new OtlpHttpExporter(otlpConfig(url, { timeoutMs: 60_000 }), { retryPolicy: TINY_BACKOFF });
+  const batch = SPANS.slice();
+  assert.equal(exporter.isHandedOff(batch), false, 'not before export');
+  void exporter.export(batch);
+  await bodyArrived;
+  assert.equal(exporter.isHandedOff(batch), true, 'the collector has it: the exit path must not resend it');
+  server.closeAllConnections();
+  server.close();
+
+  const refused = new OtlpHttpExporter(otlpConfig(url, { timeoutMs: 100 }), { retryPolicy: TINY_BACKOFF });
+  const other = SPANS.slice();
+  await exportAlive(refused, other);
+  assert.equal(refused.isHandedOff(other), false);
+});
+
 test('garbage and huge answer bodies are survived', async () => {
   const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 0x02]); // field 1, absurd length
   const huge = Buffer.alloc(5 * 1024 * 1024, 0x41);

@@ -1,0 +1,54 @@
+/**
+ * One warning per foreign tracer package (whatever the number of its copies), and the
+ * stand-down of our instrumentations it replaces.
+ */
+import { log } from '../log';
+import { standDown } from '../stand-down';
+import { WARNING_CODES, type ForeignTracer } from './known';
+
+const reported = new Set<string>();
+let globalIsOurs = true;
+
+/**
+ * register-globals.ts found the global API taken (and said so in OTELI_W_GLOBAL_TAKEN): an SDK
+ * loaded before us is then the one that took it, and needs no second warning.
+ */
+export function noteGlobalTaken(): void {
+  globalIsOurs = false;
+}
+
+function consequence(tracer: ForeignTracer): string {
+  switch (tracer.kind) {
+    case 'sdk':
+      return (
+        "otel-instrument registered the global OpenTelemetry API first, so the app's provider.register() / NodeSDK.start() does not take: " +
+        "spans from trace.getTracer() go to otel-instrument's exporter, only spans from the app's own provider.getTracer() reach the app's exporters; " +
+        'remove the app\'s SDK set-up when running under otel-instrument, or run the app without otel-instrument'
+      );
+    case 'instrumentation':
+      return (
+        `otel-instrument's ${tracer.standDown.join(', ')} instrumentation stands down so requests are not traced twice; ` +
+        "its spans go wherever the app's instrumentation sends them; remove it (or its SDK set-up) to get otel-instrument's spans"
+      );
+    case 'agent':
+      return (
+        `otel-instrument's ${tracer.standDown.join(' and ')} instrumentations stand down so requests are not traced twice; ` +
+        'run the app with one tracing agent only'
+      );
+  }
+}
+
+export function reportForeignTracer(tracer: ForeignTracer, version: string | undefined): void {
+  if (reported.has(tracer.module)) return;
+  reported.add(tracer.module);
+  if (tracer.kind === 'sdk' && !globalIsOurs) {
+    log.debug(`${tracer.module}${version === undefined ? '' : `@${version}`} is loaded; it holds the global API (OTELI_W_GLOBAL_TAKEN)`);
+    return;
+  }
+  for (const id of tracer.standDown) standDown(id, `${tracer.module} is loaded`);
+  const what = tracer.kind === 'agent' ? 'another tracing agent' : tracer.kind === 'sdk' ? 'its own OpenTelemetry SDK' : 'its own OpenTelemetry instrumentation';
+  log.warnOnce(
+    WARNING_CODES[tracer.kind],
+    `the app loads ${what}, ${tracer.module}${version === undefined ? '' : `@${version}`}: ${consequence(tracer)}`,
+  );
+}
