@@ -22,6 +22,7 @@ import { installHooks } from './hooks/install';
 import { INSTRUMENTATIONS } from './instrumentations';
 import { installShutdownHandlers } from './shutdown';
 import { registerGlobals } from './register-globals';
+import { isStoodDown } from './stand-down';
 
 /** What tests and debugging tools can reach through globalThis[Symbol.for('otel-instrument')]. */
 export interface AgentHandle {
@@ -66,7 +67,12 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
 
   installHooks(
     INSTRUMENTATIONS,
-    (id) => ({ id, tracer: provider.getTracer(`otel-instrument/${id}`, VERSION), config }),
+    (id) => ({
+      id,
+      tracer: provider.getTracer(`otel-instrument/${id}`, VERSION),
+      config,
+      isStoodDown: () => isStoodDown(id),
+    }),
     config,
   );
   installShutdownHandlers({ processor, shutdownTimeoutMs: config.shutdownTimeoutMs });

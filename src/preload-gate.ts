@@ -36,5 +36,7 @@ export function isPackageManagerProcess(argv1: string | undefined = process.argv
 export function skipReason(): string | undefined {
   if (!isMainThread) return 'worker thread';
   if (isPackageManagerProcess()) return `package manager (${process.argv[1]})`;
+  // Our own CLI, started by an app or script that already runs under it, inherits the preload.
+  if (/^otel-instrument(\.js)?$/.test(basename(process.argv[1] ?? ''))) return 'the otel-instrument CLI itself';
   return undefined;
 }

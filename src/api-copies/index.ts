@@ -10,6 +10,7 @@ export const API_COPIES_ID = 'otel-api';
 
 export default defineInstrumentation({
   id: API_COPIES_ID,
+  internal: true,
   targets: [
     {
       module: '@opentelemetry/api',

@@ -11,6 +11,7 @@ export const FOREIGN_TRACERS_ID = 'foreign-tracers';
 
 export default defineInstrumentation({
   id: FOREIGN_TRACERS_ID,
+  internal: true,
   targets: FOREIGN_TRACERS.map((tracer) => ({
     module: tracer.module,
     versions: '*',

@@ -52,7 +52,9 @@ export function selectDefinitions(
   const selected: InstrumentationDefinition[] = [];
   for (const def of definitions) {
     const id = normalizeId(def.id);
-    if (disabled.has(id)) {
+    if (def.internal === true) {
+      selected.push(def);
+    } else if (disabled.has(id)) {
       log.debug(`instrumentation ${def.id} off: listed in OTEL_NODE_DISABLED_INSTRUMENTATIONS`);
     } else if (enabled !== undefined && !enabled.has(id)) {
       log.debug(`instrumentation ${def.id} off: not listed in OTEL_NODE_ENABLED_INSTRUMENTATIONS`);

@@ -12,6 +12,11 @@ export interface InstrumentationContext {
   /** A tracer whose scope is `otel-instrument/<id>` with the agent's version. */
   readonly tracer: Tracer;
   readonly config: Config;
+  /**
+   * True once this instrumentation gave way to another tracer that instruments the same library
+   * (src/stand-down.ts). Wrappers check it on every call and pass straight through.
+   */
+  readonly isStoodDown: () => boolean;
 }
 
 /**
@@ -49,6 +54,12 @@ export interface InstrumentationDefinition {
    * load handlers lazily on the first message).
    */
   readonly start?: (ctx: InstrumentationContext) => void;
+  /**
+   * The agent's own watchers (the app's API copies, other tracers): always installed, whatever
+   * OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS say, since turning them off would silently break
+   * the app's manual spans; not listed as instrumentations.
+   */
+  readonly internal?: true;
 }
 
 export function defineInstrumentation(def: InstrumentationDefinition): InstrumentationDefinition {

@@ -38,7 +38,7 @@ test('start subscribes; the span code loads on the first request; npm undici and
   t.after(() => server.close());
   const url = `http://127.0.0.1:${server.address().port}/`;
 
-  definition.start({ id: 'undici', tracer: provider.getTracer('otel-instrument/undici'), config: { http: HTTP_CONFIG } });
+  definition.start({ id: 'undici', tracer: provider.getTracer('otel-instrument/undici'), config: { http: HTTP_CONFIG }, isStoodDown: () => false });
   assert.equal(diagnosticsChannel.hasSubscribers('undici:request:create'), true);
   assert.equal(require.cache[CLIENT_SPANS_MODULE], undefined, 'not loaded at start');
   // A message about a request we never saw created loads nothing and throws nothing.

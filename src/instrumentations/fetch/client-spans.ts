@@ -121,7 +121,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
 
   function onCreate({ request }: RequestCreateMessage): void {
     try {
-      if (request == null || openRequests.has(request)) return;
+      if (request == null || openRequests.has(request) || ctx.isStoodDown()) return;
       // Published synchronously from the Request constructor inside fetch()/request(), so the
       // active context is the caller's (checked on Node 20.20/undici 6.24, 22.23/6.28, 24.21/7.29).
       const parent = context.active();

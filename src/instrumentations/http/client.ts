@@ -211,10 +211,15 @@ function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettin
 }
 
 /** makeWrapper for `request` or `get` of `http` (moduleScheme 'http') or `https`. */
-export function makeRequestWrapper(tracer: Tracer, settings: HttpSettings, moduleScheme: 'http' | 'https') {
+export function makeRequestWrapper(
+  tracer: Tracer,
+  settings: HttpSettings,
+  moduleScheme: 'http' | 'https',
+  isStoodDown: () => boolean,
+) {
   return (original: RequestFunction): RequestFunction => {
     const wrapper = function (this: unknown): ClientRequest {
-      if (insideOutgoingCall) return original.apply(this, arguments as unknown as unknown[]);
+      if (insideOutgoingCall || isStoodDown()) return original.apply(this, arguments as unknown as unknown[]);
       const plan = planClientCall(tracer, settings, moduleScheme, arguments);
       if (plan === undefined) return original.apply(this, arguments as unknown as unknown[]);
       let req: ClientRequest;

@@ -17,11 +17,11 @@ import { httpSettings } from './settings';
 
 function patchModule(moduleExports: any, ctx: InstrumentationContext, scheme: 'http' | 'https'): void {
   const settings = httpSettings(ctx.config);
-  const requestWrapper = makeRequestWrapper(ctx.tracer, settings, scheme);
+  const requestWrapper = makeRequestWrapper(ctx.tracer, settings, scheme, ctx.isStoodDown);
   subscribeClientChannels();
   const request = wrap(moduleExports, 'request', requestWrapper);
   const get = wrap(moduleExports, 'get', requestWrapper);
-  const emit = wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, settings, scheme));
+  const emit = wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, settings, scheme, ctx.isStoodDown));
   // The hook layer logs the patch; say here only what was left out (wrap() logged why).
   if (!request || !get || !emit) {
     log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}`);

@@ -158,10 +158,15 @@ function startServerSpan(
 }
 
 /** makeWrapper for `Server.prototype.emit` of `http` or `https` (scheme says which). */
-export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https') {
+export function makeServerEmitWrapper(
+  tracer: Tracer,
+  settings: HttpSettings,
+  scheme: 'http' | 'https',
+  isStoodDown: () => boolean,
+) {
   return (original: Emit): Emit =>
     function emit(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse): boolean {
-      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
+      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined || isStoodDown()) {
         return original.apply(this, arguments as unknown as Parameters<Emit>);
       }
       const spanContext = startServerSpan(tracer, settings, scheme, req, res);
