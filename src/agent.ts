@@ -16,8 +16,6 @@ import { createPropagator } from './sdk/propagators';
 import { BatchSpanProcessor } from './sdk/batch-processor';
 import { MultiSpanProcessor } from './sdk/multi-processor';
 import type { SpanExporter, SpanProcessor } from './sdk/types';
-import { OtlpHttpExporter } from './exporters/otlp-http-exporter';
-import { ConsoleSpanExporter } from './exporters/console-exporter';
 import { installHooks } from './hooks/install';
 import { INSTRUMENTATIONS } from './instrumentations';
 import { installShutdownHandlers } from './shutdown';
@@ -33,8 +31,14 @@ export interface AgentHandle {
 
 export const AGENT_HANDLE_KEY = Symbol.for('otel-instrument');
 
+// Required on demand: start-up loads only the exporters the config names.
 function createExporter(name: Config['tracesExporters'][number], config: Config): SpanExporter {
-  return name === 'console' ? new ConsoleSpanExporter() : new OtlpHttpExporter(config.otlp);
+  if (name === 'console') {
+    const { ConsoleSpanExporter } = require('./exporters/console-exporter') as typeof import('./exporters/console-exporter');
+    return new ConsoleSpanExporter();
+  }
+  const { OtlpHttpExporter } = require('./exporters/otlp-http-exporter') as typeof import('./exporters/otlp-http-exporter');
+  return new OtlpHttpExporter(config.otlp);
 }
 
 function createProcessor(config: Config): SpanProcessor {

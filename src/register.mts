@@ -26,7 +26,8 @@ try {
     }
     if (!state.started) {
       state.started = true;
-      (require('./agent.js') as typeof import('./agent.js')).startAgent(config);
+      // With the SDK disabled the app pays for reading the config only, not for loading the SDK.
+      if (!config.sdkDisabled) (require('./agent.js') as typeof import('./agent.js')).startAgent(config);
     }
   }
 } catch (err) {

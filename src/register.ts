@@ -9,8 +9,10 @@ try {
   if (!state.started && skipReason() === undefined) {
     state.started = true;
     // A --require preload cannot await the ESM loader's registration, so CJS apps only here.
-    // Required lazily so a skipped process (npm, a worker) pays for nothing but the gate.
-    (require('./agent') as typeof import('./agent')).startAgent();
+    // Required lazily so a skipped process (npm, a worker) or a disabled SDK pays for nothing
+    // but the gate and the config read.
+    const config = (require('./config') as typeof import('./config')).readConfig();
+    if (!config.sdkDisabled) (require('./agent') as typeof import('./agent')).startAgent(config);
   }
 } catch (err) {
   try {
