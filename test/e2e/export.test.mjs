@@ -116,6 +116,22 @@ test('OTEL_SDK_DISABLED=true: the app runs, nothing is exported', async (t) => {
   assert.equal(run.stderr, '');
 });
 
+test('OTEL_SDK_DISABLED=true: the preload loads no SDK, hooks or exporters (start-up cost)', async () => {
+  const run = await runCli(['node', fixture('print-require-cache.js')], { env: { OTEL_SDK_DISABLED: 'true' } });
+  assert.equal(run.code, 0, run.stderr);
+  const loaded = JSON.parse(run.stdout);
+  assert.ok(loaded.includes('preload-gate.js') && loaded.includes('config/index.js'), run.stdout);
+  for (const file of loaded) assert.doesNotMatch(file, /^(agent|sdk|exporters|hooks|instrumentations)\b/);
+});
+
+test('only the configured exporter is loaded', async () => {
+  const run = await runCli(['--traces_exporter', 'console', 'node', fixture('print-require-cache.js')]);
+  assert.equal(run.code, 0, run.stderr);
+  const loaded = JSON.parse(run.stdout);
+  assert.ok(loaded.includes('exporters/console-exporter.js'), run.stdout);
+  assert.ok(!loaded.includes('exporters/otlp-http-exporter.js'), run.stdout);
+});
+
 test('OTEL_TRACES_EXPORTER=console prints a tree on stderr and leaves stdout to the app', async () => {
   const run = await runCli(
     ['--service_name', 'demo', '--traces_exporter', 'console', 'node', fixture('hello.js')],
