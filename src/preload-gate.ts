@@ -32,6 +32,22 @@ export function isPackageManagerProcess(argv1: string | undefined = process.argv
   return /[\\/]corepack[\\/]dist[\\/]/.test(argv1) || /[\\/]\.yarn[\\/]releases[\\/]yarn-[^\\/]*\.c?js$/.test(argv1);
 }
 
+/**
+ * The preload's last line of defence: the app runs on, uninstrumented, with one line saying why.
+ * Written straight to stderr because the failure may have come from loading our own logger.
+ */
+export function reportStartFailure(err: unknown): void {
+  try {
+    process.stderr.write(
+      `[otel-instrument] error OTELI_E_START: the agent failed to start, the app runs uninstrumented: ${
+        err instanceof Error ? err.message : String(err)
+      }\n`,
+    );
+  } catch {
+    // nothing left to report to
+  }
+}
+
 /** Why this process is skipped, or undefined when it should be traced. */
 export function skipReason(): string | undefined {
   if (!isMainThread) return 'worker thread';

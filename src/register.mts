@@ -32,12 +32,8 @@ try {
   }
 } catch (err) {
   try {
-    process.stderr.write(
-      `[otel-instrument] error OTELI_E_START: the agent failed to start, the app runs uninstrumented: ${
-        err instanceof Error ? err.message : String(err)
-      }\n`,
-    );
+    (require('./preload-gate.js') as typeof import('./preload-gate.js')).reportStartFailure(err);
   } catch {
-    // nothing left to report to
+    // our own files are unreadable: nothing left to report with
   }
 }

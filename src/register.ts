@@ -2,7 +2,7 @@
  * `node --require otel-instrument/register app.js`: the CommonJS preload (CJS apps only; ESM
  * imports need the --import entry, register.mts). Never throws into the app.
  */
-import { agentState, skipReason } from './preload-gate';
+import { agentState, reportStartFailure, skipReason } from './preload-gate';
 
 try {
   const state = agentState();
@@ -15,13 +15,5 @@ try {
     if (!config.sdkDisabled) (require('./agent') as typeof import('./agent')).startAgent(config);
   }
 } catch (err) {
-  try {
-    process.stderr.write(
-      `[otel-instrument] error OTELI_E_START: the agent failed to start, the app runs uninstrumented: ${
-        err instanceof Error ? err.message : String(err)
-      }\n`,
-    );
-  } catch {
-    // nothing left to report to
-  }
+  reportStartFailure(err);
 }

@@ -5,25 +5,13 @@
 // Also: a library's spans through the API with no SDK keep their own scope name and version.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { join } from 'node:path';
+import { httpGet } from '../helpers/http-get.mjs';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { spawnCli, runCli, receiverEnv } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
 import { API_PACKAGES, makeTempApp, versionOf } from '../fixtures/api-versions/temp-app.mjs';
 
-function get(port, path) {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 const CASES = [
   { label: 'older (1.4.1)', apiSource: API_PACKAGES['1.4'], expectVersion: '1.4.1' },
@@ -47,7 +35,7 @@ for (const c of CASES) {
 
       const child = spawnCli(node, { cwd: app.dir, env: receiverEnv(receiver) });
       const [, port] = await child.waitForOutput(/listening (\d+)/);
-      const response = await get(Number(port), '/work');
+      const response = await httpGet(Number(port), '/work');
       const run = await child.result;
       assert.equal(run.code, 0, run.stderr);
       assert.doesNotMatch(run.stderr, /OTELI_[WE]_/, 'no warning, no error');

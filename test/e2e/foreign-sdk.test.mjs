@@ -5,28 +5,16 @@
 // stands down, whether it loads with the app or in a --require preload before us.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpGet } from '../helpers/http-get.mjs';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
 
 const fixture = (name) => join(FIXTURES, 'foreign-sdk', name);
 
-function get(port, path) {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 const warnings = (stderr) => stderr.split('\n').filter((l) => /OTELI_[WE]_/.test(l));
 
@@ -35,8 +23,8 @@ test('@opentelemetry/sdk-trace-node started by the app: one warning, one SERVER 
   t.after(() => receiver.close());
   const child = spawnCli(['node', fixture('own-sdk.cjs')], { env: receiverEnv(receiver, { REQUESTS: '2' }) });
   const [, port] = await child.waitForOutput(/listening (\d+)/);
-  const first = JSON.parse((await get(Number(port), '/one')).body);
-  const second = JSON.parse((await get(Number(port), '/two')).body);
+  const first = JSON.parse((await httpGet(Number(port), '/one')).body);
+  const second = JSON.parse((await httpGet(Number(port), '/two')).body);
   const run = await child.result;
   assert.equal(run.code, 0, run.stderr);
 
@@ -71,7 +59,7 @@ test('an SDK preloaded with --require registers before us: OTELI_W_GLOBAL_TAKEN 
     env: receiverEnv(receiver, { REQUESTS: '1' }),
   });
   const [, port] = await child.waitForOutput(/listening (\d+)/);
-  const seen = JSON.parse((await get(Number(port), '/one')).body);
+  const seen = JSON.parse((await httpGet(Number(port), '/one')).body);
   const run = await child.result;
   assert.equal(run.code, 0, run.stderr);
   const lines = warnings(run.stderr);
@@ -111,7 +99,7 @@ for (const how of ['required by the app', 'preloaded with --require before us'])
     const node = how.startsWith('preloaded') ? ['node', '--require', '@opentelemetry/instrumentation-http', 'app.cjs'] : ['node', 'app.cjs'];
     const child = spawnCli(node, { cwd: dir, env: receiverEnv(receiver, { REQUESTS: '1' }) });
     const [, port] = await child.waitForOutput(/listening (\d+)/);
-    assert.equal((await get(Number(port), '/')).status, 200);
+    assert.equal((await httpGet(Number(port), '/')).status, 200);
     const run = await child.result;
     assert.equal(run.code, 0, run.stderr);
     const lines = warnings(run.stderr);

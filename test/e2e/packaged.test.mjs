@@ -3,28 +3,16 @@
 // another directory with its own node_modules and its own @opentelemetry/api.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpGet } from '../helpers/http-get.mjs';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { spawnProcess, receiverEnv, ROOT } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
 import { API_PACKAGES, makeTempApp, versionOf } from '../fixtures/api-versions/temp-app.mjs';
 import { npm, npmEnv } from '../fixtures/packaged/npm.mjs';
 
-function get(port, path) {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 test('the packed agent, installed into its own prefix, traces an app in another directory', { timeout: 180000 }, async (t) => {
   assert.ok(existsSync(join(ROOT, 'dist', 'register.mjs')), 'build first: npx tsc -p tsconfig.json');
@@ -67,7 +55,7 @@ test('the packed agent, installed into its own prefix, traces an app in another 
     t.after(() => receiver.close());
     const child = spawnProcess(bin, ['node', 'server.cjs'], { cwd: app.dir, env: receiverEnv(receiver) });
     const [, port] = await child.waitForOutput(/listening (\d+)/);
-    const response = await get(Number(port), '/work');
+    const response = await httpGet(Number(port), '/work');
     const run = await child.result;
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /OTELI_[WE]_/);
