@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { once } from 'node:events';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
 
@@ -49,4 +50,43 @@ test('collector answers 400: no retry, one warning, the app is unaffected', asyn
   assert.equal(run.stdout, 'hello, world\n');
   assert.deepEqual(receiver.requests.map((r) => r.status), [400]);
   assert.equal(run.stderr.match(/400/g)?.length, 1, run.stderr);
+});
+
+test('a collector answering garbage (not HTTP): the app is unaffected, one warning', async (t) => {
+  const garbage = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.end('\x00\xffthis is not http\r\n\r\n');
+  });
+  garbage.listen(0, '127.0.0.1');
+  await once(garbage, 'listening');
+  t.after(() => garbage.close());
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${garbage.address().port}`, OTEL_NODE_SHUTDOWN_TIMEOUT: '2000' },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello, world\n');
+  const warnings = run.stderr.split('\n').filter((line) => /\b(warn|error)\b/.test(line));
+  assert.equal(warnings.length, 1, run.stderr);
+  assert.match(warnings[0], /OTELI_W_EXPORT_FAILED|OTELI_W_SHUTDOWN_TIMEOUT/);
+});
+
+test('bad settings: one warning line each, defaults used, spans still delivered', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: receiverEnv(receiver, {
+      OTEL_BSP_MAX_QUEUE_SIZE: 'lots',
+      OTEL_TRACES_SAMPLER: 'sometimes',
+      OTEL_TRACES_SAMPLER_ARG: '7',
+      OTEL_PROPAGATORS: 'tracecontext,carrier-pigeon',
+      OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign,ok=1',
+    }),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  await receiver.waitForSpans(2);
+  const warnings = run.stderr.split('\n').filter((line) => /\bwarn\b/.test(line));
+  for (const name of ['OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_TRACES_SAMPLER', 'OTEL_PROPAGATORS', 'OTEL_EXPORTER_OTLP_HEADERS']) {
+    assert.equal(warnings.filter((w) => new RegExp(`OTELI_W_INVALID_ENV: ${name}[=:]`).test(w)).length, 1, `${name}:\n${run.stderr}`);
+  }
+  assert.equal(receiver.requests[0].headers.ok, '1');
 });
