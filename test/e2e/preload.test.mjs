@@ -69,3 +69,9 @@ test('otel-instrument npm run start traces the app, not npm', async (t) => {
   // one startup preamble: the app's; npm's process skipped the agent
   assert.equal(run.stderr.match(/otel-instrument \d+\.\d+\.\d+ service=/g)?.length, 1, run.stderr);
 });
+
+test('worker threads are not instrumented; the main thread is', async () => {
+  const run = await runCli(['--traces_exporter', 'none', 'node', fixture('worker-thread.js')]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { main: true, worker: false });
+});
