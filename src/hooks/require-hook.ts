@@ -2,6 +2,7 @@
  * The one require-in-the-middle hook: limited to the modules we instrument, with internals only
  * when some target names a file inside its package.
  */
+import { isModuleNamespaceObject } from 'node:util/types';
 import { Hook } from 'require-in-the-middle';
 import { sep } from 'node:path';
 import { log } from '../log';
@@ -29,6 +30,12 @@ export function installRequireHook(
   try {
     const hook = new Hook([...moduleNames], { internals }, (exports, name, basedir) => {
       const normalized = sep === '/' ? name : name.split(sep).join('/');
+      if (isModuleNamespaceObject(exports)) {
+        // Node >= 22.12 lets CJS require() an ES module and hands us its namespace, which is
+        // immutable: no patch can apply, so say so instead of reporting a failed patch.
+        log.debug(`${normalized}: loaded with require() of an ES module; its namespace cannot be patched from the require hook`);
+        return exports;
+      }
       return onLoad(exports, normalized, basedir) as typeof exports;
     });
     log.debug(`require hook installed for ${moduleNames.join(', ')}${internals ? ' (with internal files)' : ''}`);

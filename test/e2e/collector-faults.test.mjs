@@ -49,7 +49,7 @@ test('collector answers 400: no retry, one warning, the app is unaffected', asyn
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'hello, world\n');
   assert.deepEqual(receiver.requests.map((r) => r.status), [400]);
-  assert.equal(run.stderr.match(/400/g)?.length, 1, run.stderr);
+  assert.equal(run.stderr.match(/HTTP 400/g)?.length, 1, run.stderr);
 });
 
 test('a collector answering garbage (not HTTP): the app is unaffected, one warning', async (t) => {

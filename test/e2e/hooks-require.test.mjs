@@ -87,3 +87,14 @@ test('start() runs once for enabled definitions; a throwing start is contained',
   const off = run({ HOOKS_IDS: 'channel-test', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'channel-test' });
   assert.equal(off.result.stats.started, undefined);
 });
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+const canRequireEsm = major > 22 || (major === 22 && minor >= 12);
+
+test('require() of an ES module (Node >= 22.12): loaded untouched, a debug line, no error', { skip: !canRequireEsm && `require(esm) needs Node >= 22.12, this is ${process.version}` }, () => {
+  const out = runProgram('require-esm-app.cjs', { env: { HOOKS_IDS: 'fake-esm', OTEL_LOG_LEVEL: 'debug' } });
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.result.loaded, true);
+  assert.deepEqual(out.lines('OTELI_E_'), []);
+  assert.equal(out.lines('loaded with require() of an ES module').length, 1, out.stderr);
+});
