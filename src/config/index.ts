@@ -187,6 +187,30 @@ function readSpanLimits(get: Get): SpanLimits {
   };
 }
 
+/** RFC 9110 `token`, the syntax of a method name. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: kept case-sensitive (the semconv matches methods
+ * exactly), duplicates dropped. Members that are not method names are ignored with one warning;
+ * if none is left, the default set is used.
+ */
+function readKnownMethods(get: Get): string[] {
+  const name = 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS';
+  const fallback = parseList(defaultOf(name));
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const members = [...new Set(parseList(raw))];
+  const valid = members.filter((m) => HTTP_TOKEN.test(m));
+  const result = valid.length > 0 ? valid : fallback;
+  if (valid.length < members.length || valid.length === 0) {
+    const invalid = members.filter((m) => !HTTP_TOKEN.test(m));
+    const problem = invalid.length > 0 ? `has invalid method name(s) ${invalid.map((m) => JSON.stringify(m)).join(',')}` : 'names no method';
+    warnInvalid(name, raw, problem, result.join(','));
+  }
+  return result;
+}
+
 function readHttp(get: Get): HttpInstrumentationConfig {
   const headers = (suffix: string): string[] => lowerList(get(`OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${suffix}`));
   return {
@@ -197,6 +221,7 @@ function readHttp(get: Get): HttpInstrumentationConfig {
       clientRequest: headers('CLIENT_REQUEST'),
       clientResponse: headers('CLIENT_RESPONSE'),
     },
+    knownMethods: readKnownMethods(get),
   };
 }
 

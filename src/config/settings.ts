@@ -196,7 +196,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
     {
       env: 'OTEL_SEMCONV_STABILITY_OPT_IN',
       default: undefined,
-      description: 'comma-separated semantic-convention opt-ins (e.g. http, http/dup)',
+      description:
+        'comma-separated semantic-convention opt-ins; http/dup adds the old (pre-1.20) HTTP attributes to the stable ones',
     },
     {
       env: 'OTEL_NODE_SHUTDOWN_TIMEOUT',
@@ -209,6 +210,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
       description: 'comma-separated URL paths not traced (* matches anything)',
     },
     ...captureHeaderSettings,
+    {
+      env: 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS',
+      // Must equal DEFAULT_KNOWN_METHODS in instrumentations/http-shared/method.ts (a unit test checks).
+      default: 'CONNECT,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT,TRACE',
+      description: 'comma-separated, case-sensitive HTTP methods that replace the known set; others are reported as _OTHER',
+    },
   ].map((s) => Object.freeze(s)),
 );
 

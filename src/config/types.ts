@@ -56,6 +56,11 @@ export interface HttpInstrumentationConfig {
     readonly clientRequest: readonly string[];
     readonly clientResponse: readonly string[];
   };
+  /**
+   * OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: the methods reported as themselves in
+   * http.request.method (case-sensitive); any other is `_OTHER`. Replaces the default set.
+   */
+  readonly knownMethods: readonly string[];
 }
 
 export interface Config {
@@ -78,6 +83,7 @@ export interface Config {
   /** OTEL_NODE_ENABLED_INSTRUMENTATIONS; undefined means all. */
   readonly enabledInstrumentations: readonly string[] | undefined;
   readonly disabledInstrumentations: readonly string[];
+  /** OTEL_SEMCONV_STABILITY_OPT_IN, lower-cased; `http/dup` adds the old HTTP attributes. */
   readonly semconvStabilityOptIn: readonly string[];
   /** How long shutdown may take to flush on exit / SIGTERM / SIGINT (OTEL_NODE_SHUTDOWN_TIMEOUT). */
   readonly shutdownTimeoutMs: number;

@@ -68,6 +68,7 @@ test('an empty environment gives the spec defaults and no warning', () => {
   assert.deepEqual(config.http, {
     excludedUrls: [],
     captureHeaders: { serverRequest: [], serverResponse: [], clientRequest: [], clientResponse: [] },
+    knownMethods: ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE'],
   });
 });
 
@@ -297,6 +298,34 @@ test('OTEL_NODE_ENABLED_INSTRUMENTATIONS and OTEL_NODE_DISABLED_INSTRUMENTATIONS
 
 test('OTEL_SEMCONV_STABILITY_OPT_IN is a list', () => {
   assert.deepEqual(read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'http/dup, database' }).config.semconvStabilityOptIn, ['http/dup', 'database']);
+});
+
+test('OTEL_SEMCONV_STABILITY_OPT_IN is lower-cased, without duplicates, and never warns (other categories are legitimate)', () => {
+  const { config, warnings } = read({ OTEL_SEMCONV_STABILITY_OPT_IN: 'HTTP/Dup,http, http/dup,,messaging' });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.semconvStabilityOptIn, ['http/dup', 'http', 'messaging']);
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the default list, case-sensitively', () => {
+  const { config, warnings } = read({ OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: ' GET, PURGE,get,GET ' });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(config.http.knownMethods, ['GET', 'PURGE', 'get']);
+  assert.ok(Object.isFrozen(config.http.knownMethods));
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS drops members that are not method names, with one warning', () => {
+  const { config, warnings } = read({ OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: 'GET,BAD METHOD,PURGE' });
+  assert.deepEqual(config.http.knownMethods, ['GET', 'PURGE']);
+  assertOneWarning(warnings, 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS="GET,BAD METHOD,PURGE"', '"BAD METHOD"', 'using GET,PURGE');
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS with no valid method falls back to the default, with one warning', () => {
+  const defaults = 'CONNECT,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT,TRACE';
+  for (const raw of [',', 'a b,(x)']) {
+    const { config, warnings } = read({ OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: raw });
+    assert.deepEqual(config.http.knownMethods, defaults.split(','));
+    assertOneWarning(warnings, 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS', `using ${defaults}`);
+  }
 });
 
 test('OTEL_NODE_SHUTDOWN_TIMEOUT is read in ms; invalid falls back to 5000', () => {

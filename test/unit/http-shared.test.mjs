@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { normalizeMethod, spanNameForMethod } = require('../../dist/instrumentations/http-shared/method.js');
+const { normalizeMethod, spanNameForMethod, compileKnownMethods, DEFAULT_KNOWN_METHODS } = require('../../dist/instrumentations/http-shared/method.js');
+const oldSemconv = require('../../dist/instrumentations/http-shared/old-semconv.js');
+const { settingFor } = require('../../dist/config/settings.js');
 const url = require('../../dist/instrumentations/http-shared/url.js');
 const { compileExcludedUrls, pathWithoutQuery } = require('../../dist/instrumentations/http-shared/excluded.js');
 const headers = require('../../dist/instrumentations/http-shared/headers.js');
@@ -19,6 +21,98 @@ test('known methods pass through, anything else is _OTHER and the span is named 
   assert.equal(normalizeMethod('PURGE'), '_OTHER');
   assert.equal(normalizeMethod('get'), '_OTHER', 'case-sensitive, as the spec says');
   assert.equal(spanNameForMethod('_OTHER'), 'HTTP');
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: a configured list replaces the default set, compiled once', () => {
+  const list = Object.freeze(['GET', 'PURGE']);
+  const normalize = compileKnownMethods(list);
+  assert.equal(compileKnownMethods(list), normalize, 'one normalizer per list');
+  assert.equal(normalize('PURGE'), 'PURGE');
+  assert.equal(normalize('GET'), 'GET');
+  assert.equal(normalize('POST'), '_OTHER', 'replaced, not extended');
+  assert.equal(normalize('purge'), '_OTHER', 'case-sensitive');
+  assert.equal(compileKnownMethods(undefined), normalizeMethod, 'no list: the default set');
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: the --help default is the default set', () => {
+  assert.deepEqual(settingFor('OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS').default.split(','), [...DEFAULT_KNOWN_METHODS]);
+});
+
+test('OTEL_SEMCONV_STABILITY_OPT_IN: only http/dup adds the old attributes', () => {
+  assert.equal(oldSemconv.emitsOldHttpSemconv({ semconvStabilityOptIn: ['http/dup'] }), true);
+  assert.equal(oldSemconv.emitsOldHttpSemconv({ semconvStabilityOptIn: ['http', 'http/dup'] }), true, 'http/dup wins over http');
+  assert.equal(oldSemconv.emitsOldHttpSemconv({ semconvStabilityOptIn: ['http'] }), false);
+  assert.equal(oldSemconv.emitsOldHttpSemconv({ semconvStabilityOptIn: [] }), false);
+  assert.equal(oldSemconv.emitsOldHttpSemconv({}), false, 'a Config built by hand');
+});
+
+test('old attributes: a SERVER request maps stable values to old names and adds the old-only facts', () => {
+  const attributes = {
+    'http.request.method': '_OTHER',
+    'http.request.method_original': 'PURGE',
+    'url.path': '/a',
+    'url.scheme': 'https',
+    'server.address': 'shop.example',
+    'server.port': 443,
+    'client.address': '198.51.100.1',
+    'network.peer.address': '10.0.0.2',
+    'network.peer.port': 50000,
+    'network.protocol.version': '2',
+    'user_agent.original': 'curl/8',
+  };
+  oldSemconv.addOldRequestAttributes(attributes, 'server', {
+    target: '/a?b=1',
+    host: 'shop.example',
+    contentLength: '12',
+    forwardedClient: '198.51.100.1',
+    localAddress: '10.0.0.1',
+    localPort: 8443,
+  });
+  const old = Object.fromEntries(Object.entries(attributes).filter(([k]) => /^(http\.[a-z_]+|net\..*)$/.test(k) && k !== 'http.request.method'));
+  assert.deepEqual(old, {
+    'http.method': 'PURGE',
+    'http.scheme': 'https',
+    'net.host.name': 'shop.example',
+    'net.peer.ip': '10.0.0.2',
+    'net.peer.port': 50000,
+    'http.user_agent': 'curl/8',
+    'http.target': '/a?b=1',
+    'http.host': 'shop.example',
+    'http.request_content_length': 12,
+    'http.flavor': '2.0',
+    'net.transport': 'ip_tcp',
+    'http.url': 'https://shop.example/a?b=1',
+    'http.client_ip': '198.51.100.1',
+    'net.host.ip': '10.0.0.1',
+    'net.host.port': 8443,
+  });
+});
+
+test('old attributes: a CLIENT request gets no server-side names', () => {
+  const attributes = {
+    'http.request.method': 'GET',
+    'url.full': 'http://api:8080/x?y=1',
+    'server.address': 'api',
+    'server.port': 8080,
+  };
+  oldSemconv.addOldRequestAttributes(attributes, 'client', { target: '/x?y=1', host: 'api:8080', userAgent: 'node', contentLength: 'abc' });
+  assert.deepEqual(attributes, {
+    'http.request.method': 'GET',
+    'url.full': 'http://api:8080/x?y=1',
+    'server.address': 'api',
+    'server.port': 8080,
+    'http.method': 'GET',
+    'http.url': 'http://api:8080/x?y=1',
+    'net.peer.name': 'api',
+    'net.peer.port': 8080,
+    'http.target': '/x?y=1',
+    'http.host': 'api:8080',
+    'http.user_agent': 'node',
+  });
+  assert.equal(oldSemconv.oldFlavor('1.1'), '1.1');
+  assert.equal(oldSemconv.oldFlavor('3'), '3.0');
+  assert.equal(oldSemconv.parseContentLength('007'), 7);
+  assert.equal(oldSemconv.parseContentLength('-1'), undefined);
 });
 
 test('url.full: userinfo becomes REDACTED:REDACTED', () => {

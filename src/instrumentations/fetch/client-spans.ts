@@ -32,9 +32,10 @@ import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { log } from '../../log';
 import { compileExcludedUrls, pathWithoutQuery } from '../http-shared/excluded';
 import { compileHeaderCapture, setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
-import { normalizeMethod, spanNameForMethod } from '../http-shared/method';
+import { compileKnownMethods, spanNameForMethod } from '../http-shared/method';
+import { addOldRequestAttributes, emitsOldHttpSemconv, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
 import { errorTypeForStatus } from '../http-shared/error-type';
-import { redactUrlFull } from '../http-shared/url';
+import { redactQueryValues, redactUrlFull } from '../http-shared/url';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -86,6 +87,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
   const isExcluded = compileExcludedUrls(ctx.config.http.excludedUrls);
   const requestCapture = compileHeaderCapture(ctx.config.http.captureHeaders.clientRequest, 'request');
   const responseCapture = compileHeaderCapture(ctx.config.http.captureHeaders.clientResponse, 'response');
+  const normalizeMethod = compileKnownMethods(ctx.config.http.knownMethods);
+  const oldSemconv = emitsOldHttpSemconv(ctx.config);
   const openRequests = new WeakMap<UndiciRequest, OpenRequest>();
   const abandoned = new AbandonedRequestWatch(endAbandoned);
 
@@ -140,6 +143,13 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
         attributes[ATTR_URL_FULL] = redactUrlFull(target.url);
         attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
         attributes[ATTR_SERVER_PORT] = target.serverPort;
+        if (oldSemconv) {
+          addOldRequestAttributes(attributes, 'client', {
+            target: redactQueryValues(target.pathAndQuery),
+            host: target.host,
+            userAgent: requestHeaderValues(request, 'user-agent')?.[0],
+          });
+        }
       }
       const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, parent);
       // An unsampled span still propagates its context but needs no bookkeeping. A recording one
@@ -163,7 +173,12 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
     if (open === undefined) return;
     try {
       // undici speaks HTTP/1.1 unless ALPN chose h2 (undici 6+ with allowH2).
-      open.span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, socket?.alpnProtocol === 'h2' ? '2' : '1.1');
+      const version = socket?.alpnProtocol === 'h2' ? '2' : '1.1';
+      open.span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, version);
+      if (oldSemconv) {
+        const peer = socket?.remoteAddress;
+        setOldConnection(open.span, version, typeof peer === 'string' ? peer : undefined);
+      }
       open.lastActivityMs = nowMs();
     } catch (err) {
       log.errorOnce(E_RESPONSE, 'could not record an undici request', err);
@@ -181,6 +196,10 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
       if (responseCapture !== undefined && Array.isArray(response.headers)) {
         setCapturedHeaders(span, responseCapture, response.headers, valuesFromRawPairs);
+      }
+      if (oldSemconv) {
+        const length = Array.isArray(response.headers) ? valuesFromRawPairs(response.headers, 'content-length')?.[0] : undefined;
+        setOldResponse(span, statusCode, length);
       }
       if (statusCode >= 400) {
         // Client spans: every 4xx and 5xx is an error (semconv, HTTP client status).

@@ -10,6 +10,10 @@ export interface RequestTarget {
   readonly url: string;
   /** The path without its query, for OTEL_NODE_HTTP_EXCLUDED_URLS. */
   readonly path: string;
+  /** Path and query, not yet redacted (the old http.target). */
+  readonly pathAndQuery: string;
+  /** `host[:port]`, the port only when not the scheme's default: what undici sends as Host. */
+  readonly host: string;
   readonly serverAddress: string;
   readonly serverPort: number;
 }
@@ -37,6 +41,8 @@ export function readRequestTarget(request: UndiciRequest): RequestTarget | undef
   return {
     url: url.href,
     path: url.pathname,
+    pathAndQuery: url.pathname + url.search,
+    host: url.host,
     // WHATWG URL keeps IPv6 brackets in `hostname`; server.address is the bare address.
     serverAddress: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
     serverPort: explicitPort ?? DEFAULT_PORTS[url.protocol] ?? 0,

@@ -27,7 +27,7 @@ export interface RequestCreateMessage {
 /** `undici:client:sendHeaders` — the request line and headers were written to `socket`. */
 export interface SendHeadersMessage {
   readonly request: UndiciRequest;
-  readonly socket?: { readonly alpnProtocol?: unknown } | null;
+  readonly socket?: { readonly alpnProtocol?: unknown; readonly remoteAddress?: unknown } | null;
 }
 
 /** `undici:request:headers` — the final response head; raw headers as `[name, value…]` Buffers. */

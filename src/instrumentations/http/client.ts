@@ -13,15 +13,16 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { subscribe } from 'node:diagnostics_channel';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { log } from '../../log';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, headerValueToArray, type HeaderCapture } from '../http-shared/headers';
-import { normalizeMethod, spanNameForMethod } from '../http-shared/method';
+import { spanNameForMethod } from '../http-shared/method';
+import { addOldRequestAttributes, setOldClientHeaders, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { pathWithoutQuery } from '../http-shared/excluded';
-import { formatUrlFull } from '../http-shared/url';
+import { formatUrlFull, redactQueryValues } from '../http-shared/url';
 import { protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import { argsWithHeaders, readRequestTarget } from './request-args';
@@ -123,6 +124,10 @@ function onResponseChannel(message: unknown): void {
     }
     const capture = state.settings.clientResponseHeaders;
     if (capture !== undefined) setCapturedHeaders(span, capture, response, incomingHeaderValues);
+    if (state.settings.oldSemconv) {
+      setOldResponse(span, statusCode, response.headers['content-length']);
+      setOldConnection(span, version, response.socket?.remoteAddress);
+    }
     responseToRequest.set(response, request);
     response.on('end', onClientResponseEnd);
     response.on('close', onClientResponseClose);
@@ -175,14 +180,16 @@ function planClientCall(
     if (settings.isExcluded !== undefined) {
       if (settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
     }
-    const method = normalizeMethod(target.method);
-    const attributes = {
+    const method = settings.normalizeMethod(target.method);
+    const attributes: Attributes = {
       [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
       [semconv.ATTR_URL_FULL]: urlFull,
       [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
       [semconv.ATTR_SERVER_PORT]: target.port,
-    } as Record<string, string | number>;
+    };
     if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
+    // Host and User-Agent are added once Node built the request (trackClientRequest).
+    if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
     const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, active);
     const injected: Record<string, string> = {};
     propagation.inject(trace.setSpan(active, span), injected);
@@ -204,6 +211,7 @@ function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettin
   try {
     clientSpans.set(req, { span, settings, response: undefined });
     req.on('close', onClientRequestClose);
+    if (settings.oldSemconv) setOldClientHeaders(span, req.getHeader('host'), req.getHeader('user-agent'));
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_CLIENT_TRACK', 'http: tracking a client request failed', err);
     span.end();

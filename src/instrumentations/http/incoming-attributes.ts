@@ -68,8 +68,8 @@ export function xForwardedFor(header: string): string | undefined {
   return first.length === 0 ? undefined : stripNodePort(first);
 }
 
-/** client.address: Forwarded `for=`, else X-Forwarded-For, else the socket's peer. */
-export function clientAddress(req: IncomingMessage): string | undefined {
+/** The client a proxy reported: Forwarded `for=`, else X-Forwarded-For; undefined without them. */
+export function forwardedClientAddress(req: IncomingMessage): string | undefined {
   const headers = req.headers;
   const forwarded = headers.forwarded;
   if (typeof forwarded === 'string') {
@@ -81,7 +81,12 @@ export function clientAddress(req: IncomingMessage): string | undefined {
     const address = xForwardedFor(xff);
     if (address !== undefined) return address;
   }
-  return req.socket?.remoteAddress;
+  return undefined;
+}
+
+/** client.address: Forwarded `for=`, else X-Forwarded-For, else the socket's peer. */
+export function clientAddress(req: IncomingMessage): string | undefined {
+  return forwardedClientAddress(req) ?? req.socket?.remoteAddress;
 }
 
 /** network.protocol.version: Node says `1.1` / `1.0` / `2.0`; semconv says `1.1` / `1.0` / `2`. */

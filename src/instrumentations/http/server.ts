@@ -24,10 +24,11 @@ import { log } from '../../log';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
-import { normalizeMethod, spanNameForMethod } from '../http-shared/method';
+import { spanNameForMethod } from '../http-shared/method';
+import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
-import { clientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
+import { clientAddress, forwardedClientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
 
@@ -35,8 +36,11 @@ type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 
 /** The open SERVER span of each response still in flight. */
 const serverSpans = new WeakMap<ServerResponse, Span>();
-/** Response-header capture per response; only populated when capture is configured. */
-const responseCapture = new WeakMap<ServerResponse, NonNullable<HttpSettings['serverResponseHeaders']>>();
+/**
+ * The settings of responses that need more than the stable attributes at the end (response-header
+ * capture, the old status code); only populated when one of those is configured.
+ */
+const responseExtras = new WeakMap<ServerResponse, HttpSettings>();
 
 function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | undefined {
   return valuesFromRawPairs(req.rawHeaders, lowerName);
@@ -52,8 +56,11 @@ function finishServerSpan(res: ServerResponse, span: Span): void {
       span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForStatus(statusCode));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    const capture = responseCapture.get(res);
-    if (capture !== undefined) setCapturedHeaders(span, capture, res, outgoingHeaderValues);
+    const extras = responseExtras.get(res);
+    if (extras !== undefined) {
+      if (extras.serverResponseHeaders !== undefined) setCapturedHeaders(span, extras.serverResponseHeaders, res, outgoingHeaderValues);
+      if (extras.oldSemconv) setOldResponse(span, statusCode);
+    }
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_END', 'http: recording a server response failed', err);
   }
@@ -75,7 +82,10 @@ function onServerResponseClose(this: ServerResponse): void {
   }
   serverSpans.delete(this);
   try {
-    if (this.headersSent) span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, this.statusCode);
+    if (this.headersSent) {
+      span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, this.statusCode);
+      if (responseExtras.get(this)?.oldSemconv === true) setOldResponse(span, this.statusCode);
+    }
     // Node destroys the request with ECONNRESET "aborted" when the peer goes away mid-request.
     const req = this.req as IncomingMessage | undefined;
     const cause = req?.errored ?? this.errored;
@@ -87,15 +97,23 @@ function onServerResponseClose(this: ServerResponse): void {
   span.end();
 }
 
-function serverAttributes(req: IncomingMessage, scheme: string, method: string, path: string, query: string | undefined): Attributes {
-  const normalized = normalizeMethod(method);
+function serverAttributes(
+  req: IncomingMessage,
+  settings: HttpSettings,
+  scheme: string,
+  method: string,
+  path: string,
+  query: string | undefined,
+): Attributes {
+  const normalized = settings.normalizeMethod(method);
   const attributes: Attributes = {
     [semconv.ATTR_HTTP_REQUEST_METHOD]: normalized,
     [semconv.ATTR_URL_PATH]: path,
     [semconv.ATTR_URL_SCHEME]: scheme,
   };
   if (normalized !== method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
-  if (query !== undefined) attributes[semconv.ATTR_URL_QUERY] = redactQueryValues(query);
+  const redactedQuery = query === undefined ? undefined : redactQueryValues(query);
+  if (redactedQuery !== undefined) attributes[semconv.ATTR_URL_QUERY] = redactedQuery;
   const headers = req.headers;
   const host = headers.host;
   if (host !== undefined) {
@@ -116,6 +134,16 @@ function serverAttributes(req: IncomingMessage, scheme: string, method: string, 
   if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
   const userAgent = headers['user-agent'];
   if (userAgent !== undefined) attributes[semconv.ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (settings.oldSemconv) {
+    addOldRequestAttributes(attributes, 'server', {
+      target: redactedQuery === undefined ? path : `${path}?${redactedQuery}`,
+      host,
+      contentLength: headers['content-length'],
+      forwardedClient: forwardedClientAddress(req),
+      localAddress: socket?.localAddress,
+      localPort: socket?.localPort,
+    });
+  }
   return attributes;
 }
 
@@ -136,7 +164,7 @@ function startServerSpan(
     if (settings.isExcluded !== undefined && settings.isExcluded(path)) return undefined;
     const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
     const method = req.method ?? 'GET';
-    const attributes = serverAttributes(req, scheme, method, path, query);
+    const attributes = serverAttributes(req, settings, scheme, method, path, query);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(
       spanNameForMethod(attributes[semconv.ATTR_HTTP_REQUEST_METHOD] as string),
@@ -146,7 +174,7 @@ function startServerSpan(
     if (settings.serverRequestHeaders !== undefined) {
       setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
     }
-    if (settings.serverResponseHeaders !== undefined) responseCapture.set(res, settings.serverResponseHeaders);
+    if (settings.serverResponseHeaders !== undefined || settings.oldSemconv) responseExtras.set(res, settings);
     serverSpans.set(res, span);
     res.on('finish', onServerResponseFinish);
     res.on('close', onServerResponseClose);
