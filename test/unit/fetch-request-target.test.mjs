@@ -10,6 +10,8 @@ test('origin + path: the URL, the address and the explicit port', () => {
   assert.deepEqual(readRequestTarget({ origin: 'http://127.0.0.1:8080', path: '/a/b?c=1', method: 'GET' }), {
     url: 'http://127.0.0.1:8080/a/b?c=1',
     path: '/a/b',
+    pathAndQuery: '/a/b?c=1',
+    host: '127.0.0.1:8080',
     serverAddress: '127.0.0.1',
     serverPort: 8080,
   });
