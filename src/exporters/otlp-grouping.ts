@@ -19,28 +19,60 @@ export interface ResourceGroup {
  * Groups spans by resource object, then by scope (name + version + schemaUrl), keeping the order
  * in which each first appears. Resources are compared by identity: the SDK hands every span the
  * same frozen resource object, and comparing attributes per span would cost more than it saves.
+ *
+ * A batch nearly always has one resource and a few scopes (one frozen object per tracer), so
+ * each lookup is a short scan by identity, falling back to comparing the scope's fields; no key
+ * string or map entry is built per span.
  */
 export function groupSpansByResourceAndScope(spans: readonly ReadableSpan[]): ResourceGroup[] {
   const groups: ResourceGroup[] = [];
-  const byResource = new Map<Resource, { group: ResourceGroup; byScope: Map<string, ScopeGroup> }>();
-  for (const span of spans) {
-    let entry = byResource.get(span.resource);
-    if (entry === undefined) {
-      entry = { group: { resource: span.resource, scopes: [] }, byScope: new Map() };
-      byResource.set(span.resource, entry);
-      groups.push(entry.group);
-    }
+  let lastScope: InstrumentationScope | undefined;
+  let lastResource: Resource | undefined;
+  let lastScopeGroup: ScopeGroup | undefined;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
     const scope = span.scope;
-    const key = `${scope.name}\u0000${scope.version ?? ''}\u0000${scope.schemaUrl ?? ''}`;
-    let scopeGroup = entry.byScope.get(key);
-    if (scopeGroup === undefined) {
-      scopeGroup = { scope, spans: [] };
-      entry.byScope.set(key, scopeGroup);
-      entry.group.scopes.push(scopeGroup);
+    const resource = span.resource;
+    // Runs of spans from one tracer are common: skip the lookups.
+    if (scope === lastScope && resource === lastResource) {
+      lastScopeGroup!.spans.push(span);
+      continue;
     }
+    const scopeGroup = scopeGroupFor(resourceGroupFor(groups, resource), scope);
     scopeGroup.spans.push(span);
+    lastScope = scope;
+    lastResource = resource;
+    lastScopeGroup = scopeGroup;
   }
   return groups;
+}
+
+function resourceGroupFor(groups: ResourceGroup[], resource: Resource): ResourceGroup {
+  for (let i = 0; i < groups.length; i++) {
+    if (groups[i]!.resource === resource) return groups[i]!;
+  }
+  const group: ResourceGroup = { resource, scopes: [] };
+  groups.push(group);
+  return group;
+}
+
+function scopeGroupFor({ scopes }: ResourceGroup, scope: InstrumentationScope): ScopeGroup {
+  for (let i = 0; i < scopes.length; i++) {
+    if (scopes[i]!.scope === scope) return scopes[i]!;
+  }
+  // Two tracers with the same name, version and schema URL share a scope in the request.
+  const name = scope.name;
+  const version = scope.version ?? '';
+  const schemaUrl = scope.schemaUrl ?? '';
+  for (let i = 0; i < scopes.length; i++) {
+    const other = scopes[i]!.scope;
+    if (other.name === name && (other.version ?? '') === version && (other.schemaUrl ?? '') === schemaUrl) {
+      return scopes[i]!;
+    }
+  }
+  const group: ScopeGroup = { scope, spans: [] };
+  scopes.push(group);
+  return group;
 }
 
 /** The API's SpanKind starts at INTERNAL = 0; OTLP reserves 0 for UNSPECIFIED. */

@@ -3,9 +3,11 @@
  * library. Field numbers follow opentelemetry-proto's trace.proto, common.proto and
  * resource.proto; the unit tests decode our output with protobufjs and those official files.
  *
- * `encodeRequest` runs twice over one ProtobufWriter: once to measure, once to write into a
- * single buffer (see protobuf-writer.ts). Each resource and scope is encoded once per batch,
- * because grouping puts every distinct one in the request exactly once.
+ * One pass over the batch into a reused ProtobufWriter (see protobuf-writer.ts). Each resource
+ * and scope is encoded once per batch, because grouping puts every distinct one in the request
+ * exactly once. Attributes, most of a span's bytes, take a fast path: a KeyValue whose value is a
+ * string, number or boolean has its lengths computed up front, and its key field comes
+ * pre-encoded from a small cache, since keys are a small set repeated on every span.
  */
 import type { Attributes, ReadableSpan, SpanEventData, SpanLinkData } from '../sdk/types';
 import {
@@ -17,7 +19,7 @@ import {
   type ResourceGroup,
   type ScopeGroup,
 } from './otlp-grouping';
-import { ProtobufWriter } from './protobuf-writer';
+import { ProtobufWriter, utf8ByteLength, varint32Size, varint64Size } from './protobuf-writer';
 
 // Field numbers, named after the proto fields.
 const REQUEST_RESOURCE_SPANS = 1;
@@ -73,42 +75,47 @@ const KVLIST_VALUES = 1;
 /** Encodes one batch as an ExportTraceServiceRequest. An empty batch gives an empty (valid) request. */
 export function encodeTraceRequestProto(spans: readonly ReadableSpan[]): Uint8Array {
   const groups = groupSpansByResourceAndScope(spans);
-  const writer = new ProtobufWriter();
-  encodeRequest(writer, groups);
-  writer.allocate();
-  encodeRequest(writer, groups);
-  return writer.finish();
+  const w = writer;
+  w.reset();
+  for (const group of groups) encodeResourceSpans(w, group);
+  return w.finish();
 }
+
+// One writer for every batch: its scratch buffer is reused, and finish() hands out a copy.
+// Encoding is synchronous and calls no user code that could start another encode meanwhile.
+const writer = new ProtobufWriter();
 
 // Reused by every timestamp: read immediately after each call, so sharing is safe.
 const nanoHalves: [number, number] = [0, 0];
 
-function encodeRequest(w: ProtobufWriter, groups: readonly ResourceGroup[]): void {
-  for (const group of groups) {
-    w.beginMessage(REQUEST_RESOURCE_SPANS);
-    w.beginMessage(RESOURCE_SPANS_RESOURCE);
-    encodeAttributes(w, RESOURCE_ATTRIBUTES, group.resource.attributes);
-    w.uint32(RESOURCE_DROPPED_ATTRIBUTES_COUNT, group.resource.droppedAttributesCount);
-    w.endMessage();
-    for (const scopeGroup of group.scopes) encodeScopeSpans(w, scopeGroup);
-    w.endMessage();
-  }
+const TWO_POW_32 = 4294967296;
+
+function encodeResourceSpans(w: ProtobufWriter, group: ResourceGroup): void {
+  // A batch's groups run to hundreds of KB: a 3-byte length varint (up to 2 MiB) is the guess.
+  w.beginMessage(REQUEST_RESOURCE_SPANS, 3);
+  w.beginMessage(RESOURCE_SPANS_RESOURCE, 2);
+  encodeAttributes(w, RESOURCE_ATTRIBUTES, group.resource.attributes);
+  w.uint32(RESOURCE_DROPPED_ATTRIBUTES_COUNT, group.resource.droppedAttributesCount);
+  w.endMessage();
+  for (const scopeGroup of group.scopes) encodeScopeSpans(w, scopeGroup);
+  w.endMessage();
 }
 
 function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void {
-  w.beginMessage(RESOURCE_SPANS_SCOPE_SPANS);
+  w.beginMessage(RESOURCE_SPANS_SCOPE_SPANS, 3);
   w.beginMessage(SCOPE_SPANS_SCOPE);
   w.string(SCOPE_NAME, scope.name);
   w.string(SCOPE_VERSION, scope.version ?? '');
   w.endMessage();
-  for (const span of spans) encodeSpan(w, span);
+  for (let i = 0; i < spans.length; i++) encodeSpan(w, spans[i]!);
   w.string(SCOPE_SPANS_SCHEMA_URL, scope.schemaUrl ?? '');
   w.endMessage();
 }
 
 function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   const context = span.spanContext();
-  w.beginMessage(SCOPE_SPANS_SPANS);
+  // Spans with a dozen attributes take 128 to 16383 bytes: a 2-byte length varint.
+  w.beginMessage(SCOPE_SPANS_SPANS, 2);
   w.hexBytes(SPAN_TRACE_ID, context.traceId);
   w.hexBytes(SPAN_SPAN_ID, context.spanId);
   w.string(SPAN_TRACE_STATE, context.traceState?.serialize() ?? '');
@@ -121,9 +128,11 @@ function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   w.fixed64(SPAN_END_TIME_UNIX_NANO, nanoHalves[0], nanoHalves[1]);
   encodeAttributes(w, SPAN_ATTRIBUTES, span.attributes);
   w.uint32(SPAN_DROPPED_ATTRIBUTES_COUNT, span.droppedAttributesCount);
-  for (const event of span.events) encodeEvent(w, event);
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) encodeEvent(w, events[i]!);
   w.uint32(SPAN_DROPPED_EVENTS_COUNT, span.droppedEventsCount);
-  for (const link of span.links) encodeLink(w, link);
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) encodeLink(w, links[i]!);
   w.uint32(SPAN_DROPPED_LINKS_COUNT, span.droppedLinksCount);
   const status = span.status;
   if (status.code !== 0 || (status.message !== undefined && status.message !== '')) {
@@ -158,6 +167,37 @@ function encodeLink(w: ProtobufWriter, link: SpanLinkData): void {
   w.endMessage();
 }
 
+/**
+ * KeyValue.key as an encoded field (tag, length, UTF-8), by key. Bounded: past the limit the
+ * cache starts over, so an app inventing keys (say, one per header name) costs re-encoding,
+ * never memory. Long keys are encoded every time rather than kept.
+ */
+const keyFields = new Map<string, Uint8Array>();
+const MAX_CACHED_KEYS = 1024;
+const MAX_CACHED_KEY_CHARS = 256;
+/** The empty key: proto3 leaves a zero-value string field out. */
+const EMPTY_KEY_FIELD = new Uint8Array(0);
+
+function encodedKeyField(key: string): Uint8Array {
+  const cached = keyFields.get(key);
+  if (cached !== undefined) return cached;
+  if (key.length === 0) return EMPTY_KEY_FIELD;
+  const byteLength = utf8ByteLength(key);
+  const lengthBytes = varint32Size(byteLength);
+  const encoded = Buffer.allocUnsafe(1 + lengthBytes + byteLength);
+  encoded[0] = (KEY_VALUE_KEY << 3) | 2;
+  let pos = 1;
+  let length = byteLength;
+  for (; length > 0x7f; length >>>= 7) encoded[pos++] = (length & 0x7f) | 0x80;
+  encoded[pos++] = length;
+  encoded.write(key, pos, byteLength, 'utf8');
+  if (key.length <= MAX_CACHED_KEY_CHARS) {
+    if (keyFields.size >= MAX_CACHED_KEYS) keyFields.clear();
+    keyFields.set(key, encoded);
+  }
+  return encoded;
+}
+
 /** Repeated KeyValue under `field`. Undefined / null values are skipped, as the SDK spec says. */
 function encodeAttributes(
   w: ProtobufWriter,
@@ -167,15 +207,52 @@ function encodeAttributes(
   for (const key in attributes) {
     const value: unknown = attributes[key];
     if (value === undefined || value === null) continue;
-    encodeKeyValue(w, field, key, value);
+    const keyField = encodedKeyField(key);
+    switch (typeof value) {
+      case 'string':
+        encodeStringKeyValue(w, field, keyField, value);
+        break;
+      case 'number':
+        if (Number.isSafeInteger(value)) {
+          // A negative int64 is ten bytes of two's complement.
+          const size =
+            value < 0 ? 10 : value < TWO_POW_32 ? varint32Size(value) : varint64Size(value >>> 0, Math.floor(value / TWO_POW_32));
+          keyValuePrefix(w, field, keyField, 1 + size);
+          w.int64(ANY_VALUE_INT, value);
+        } else {
+          keyValuePrefix(w, field, keyField, 9);
+          w.double(ANY_VALUE_DOUBLE, value);
+        }
+        break;
+      case 'boolean':
+        keyValuePrefix(w, field, keyField, 2);
+        w.bool(ANY_VALUE_BOOL, value);
+        break;
+      default:
+        w.beginMessage(field);
+        w.ensure(keyField.length);
+        w.raw(keyField);
+        encodeAnyValue(w, KEY_VALUE_VALUE, value);
+        w.endMessage();
+    }
   }
 }
 
-function encodeKeyValue(w: ProtobufWriter, field: number, key: string, value: unknown): void {
-  w.beginMessage(field);
-  w.string(KEY_VALUE_KEY, key);
-  encodeAnyValue(w, KEY_VALUE_VALUE, value);
-  w.endMessage();
+/**
+ * The start of a KeyValue under `field` whose AnyValue takes `anyValueLength` bytes: its tag and
+ * length, the key, and the AnyValue's tag and length. The caller writes the AnyValue's one field.
+ */
+function keyValuePrefix(w: ProtobufWriter, field: number, keyField: Uint8Array, anyValueLength: number): void {
+  w.tagLength(field, keyField.length + 1 + varint32Size(anyValueLength) + anyValueLength);
+  w.raw(keyField);
+  w.tagLength(KEY_VALUE_VALUE, anyValueLength);
+}
+
+function encodeStringKeyValue(w: ProtobufWriter, field: number, keyField: Uint8Array, value: string): void {
+  if (w.prefixedAsciiString(field, keyField, KEY_VALUE_VALUE, ANY_VALUE_STRING, value)) return;
+  const byteLength = utf8ByteLength(value);
+  keyValuePrefix(w, field, keyField, 1 + varint32Size(byteLength) + byteLength);
+  w.stringOfByteLength(ANY_VALUE_STRING, value, byteLength);
 }
 
 /**

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import {
+  ExportTraceServiceRequest,
   decodeTraceRequest,
   normalizeJsonRequest,
   normalizeProtoRequest,
@@ -272,6 +273,253 @@ test('protobuf: large batch with long strings (multi-byte length varints) decode
   assert.equal(normalized[299].spanId, '000000000000012b');
   assert.equal(normalized[299].attributes.long, long);
   assert.equal(normalized[299].attributes.i, 299);
+});
+
+// Re-encoding what protobufjs decoded gives the canonical size of the same fields: equal sizes
+// mean every varint we wrote (lengths above all) is minimal and no field was written twice.
+function assertCanonicalSize(bytes) {
+  const reencoded = ExportTraceServiceRequest.encode(decodeTraceRequest(bytes)).finish();
+  assert.equal(bytes.length, reencoded.length, 'encoded size differs from the canonical size');
+}
+
+const KIND_NAMES = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const STATUS_NAMES = ['UNSET', 'OK', 'ERROR'];
+
+/** What the decoder must give back for `span`, computed from the input alone. */
+function expectedSpan(span, startNanos, endNanos) {
+  const context = span.spanContext();
+  const remote = span.parentSpanId !== undefined && span.parentIsRemote;
+  const attributes = Object.fromEntries(Object.entries(span.attributes).filter(([, v]) => v !== undefined && v !== null));
+  return {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: span.parentSpanId ?? '',
+    traceState: context.traceState?.serialize() ?? '',
+    flags: (context.traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0),
+    name: span.name,
+    kind: KIND_NAMES[span.kind],
+    startTimeUnixNano: startNanos,
+    endTimeUnixNano: endNanos,
+    attributes,
+    droppedAttributesCount: span.droppedAttributesCount,
+    events: span.events.map((e) => ({
+      name: e.name,
+      timeUnixNano: e.expectedNanos,
+      attributes: e.attributes,
+      droppedAttributesCount: e.droppedAttributesCount,
+    })),
+    droppedEventsCount: span.droppedEventsCount,
+    links: [],
+    droppedLinksCount: span.droppedLinksCount,
+    status: { code: STATUS_NAMES[span.status.code], message: span.status.message ?? '' },
+    resource: { attributes: span.resource.attributes },
+    scope: { name: span.scope.name, version: span.scope.version ?? '' },
+  };
+}
+
+// One resource (frozen, as createResource makes it), three scopes, 256 requests:
+// GET /users/:id (SERVER, otel-instrument/http, remote parent on every third)
+//  └─ GET (CLIENT, otel-instrument/http or otel-instrument/fetch, alternating)
+function realisticBatch() {
+  const resource = Object.freeze({
+    attributes: Object.freeze({
+      'telemetry.sdk.name': 'otel-instrument',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.version': '0.1.0',
+      'service.instance.id': '6f1c2a3e-9d4b-4c5a-8e7f-0a1b2c3d4e5f',
+      'process.pid': 4242,
+      'process.executable.name': 'node',
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': '20.20.2',
+      'process.runtime.description': 'Node.js',
+      'host.arch': 'amd64',
+      'os.type': 'linux',
+      'host.name': 'web-7f9c-xk2p',
+      'service.name': 'gateway',
+    }),
+    droppedAttributesCount: 0,
+  });
+  const http = Object.freeze({ name: 'otel-instrument/http', version: '0.1.0', schemaUrl: undefined });
+  const fetchScope = Object.freeze({ name: 'otel-instrument/fetch', version: '0.1.0', schemaUrl: undefined });
+  const userAgents = [
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    'curl/8.5.0',
+    // Non-ASCII and over 127 bytes: a 2-byte string length inside a fast-path-sized KeyValue.
+    `Bücherwurm/1.0 (${'ü'.repeat(70)})`,
+  ];
+  const spans = [];
+  const expected = [];
+  const micros = (i) => 1700000000000000n + BigInt(i) * 1237n; // exact µs, as doubles carry them
+  for (let i = 0; i < 256; i++) {
+    const traceId = (0x10000000 + i).toString(16).repeat(4);
+    const serverId = (0x20000000 + i).toString(16).padStart(16, '0');
+    const clientId = (0x30000000 + i).toString(16).padStart(16, '0');
+    const error = i % 50 === 7;
+    const startUs = micros(i);
+    const endUs = startUs + 2500n + BigInt(i);
+    const server = makeSpan({
+      name: 'GET /users/:id',
+      kind: API_KIND.SERVER,
+      context: { traceId, spanId: serverId, traceFlags: 1, traceState: i % 10 === 0 ? traceState('vendor=v1') : undefined },
+      parentSpanId: i % 3 === 0 ? 'b7ad6b7169203331' : undefined,
+      parentIsRemote: i % 3 === 0,
+      startTimeUnixMs: Number(startUs) / 1000,
+      endTimeUnixMs: Number(endUs) / 1000,
+      resource,
+      scope: http,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': i % 16 === 5 ? `/users/${i}/café` : `/users/${i}`,
+        'url.scheme': 'http',
+        'url.query': i % 4 === 0 ? 'include=orders&limit=20' : undefined,
+        'server.address': 'api.internal.example.com',
+        'server.port': 8080,
+        'client.address': '10.0.3.17',
+        'network.peer.address': '10.0.3.17',
+        'network.peer.port': 40000 + i,
+        'network.protocol.version': '1.1',
+        'user_agent.original': userAgents[i % userAgents.length],
+        'http.route': '/users/:id',
+        'http.response.status_code': error ? 500 : 200,
+        'error.type': error ? '500' : undefined,
+        'app.cache.hit': i % 2 === 0,
+        'app.load.ratio': i / 7,
+      },
+      status: error ? { code: API_STATUS.ERROR } : { code: API_STATUS.UNSET },
+      events: error
+        ? [{ name: 'exception', timeUnixMs: Number(startUs + 1000n) / 1000, expectedNanos: (startUs + 1000n) * 1000n,
+            attributes: { 'exception.type': 'Error', 'exception.stacktrace': `Error: boom\n${'    at handler (/app/server.js:42:7)\n'.repeat(8)}` },
+            droppedAttributesCount: 0 }]
+        : [],
+    });
+    const client = makeSpan({
+      name: 'GET',
+      kind: API_KIND.CLIENT,
+      context: { traceId, spanId: clientId, traceFlags: 1 },
+      parentSpanId: serverId,
+      startTimeUnixMs: Number(startUs + 300n) / 1000,
+      endTimeUnixMs: Number(startUs + 2100n) / 1000,
+      resource,
+      scope: i % 2 === 0 ? http : fetchScope,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.full': `http://users-db.internal:3001/v1/users/${i}?fields=name,email`,
+        'server.address': 'users-db.internal',
+        'server.port': 3001,
+        'network.peer.address': '10.0.7.42',
+        'network.peer.port': 3001,
+        'http.response.status_code': error ? 503 : 200,
+        'network.protocol.version': '1.1',
+      },
+      status: error ? { code: API_STATUS.ERROR, message: 'upstream answered 503' } : { code: API_STATUS.UNSET },
+    });
+    spans.push(client, server); // children end first, as in a real batch
+    expected.push(
+      { span: client, start: (startUs + 300n) * 1000n, end: (startUs + 2100n) * 1000n },
+      { span: server, start: startUs * 1000n, end: endUs * 1000n },
+    );
+  }
+  return { spans, expected, scopes: [http, fetchScope] };
+}
+
+test('protobuf: a realistic HTTP batch (512 spans, 3 scopes) decodes field by field', () => {
+  const { spans, expected, scopes } = realisticBatch();
+  const bytes = encodeTraceRequestProto(spans);
+  assertCanonicalSize(bytes);
+  const decoded = decodeTraceRequest(bytes);
+  assert.equal(decoded.resourceSpans.length, 1);
+  const [resourceSpans] = decoded.resourceSpans;
+  assert.equal(resourceSpans.resource.droppedAttributesCount, 0);
+  // Scopes in order of first appearance: the first span is a CLIENT from http.
+  assert.deepEqual(
+    resourceSpans.scopeSpans.map((s) => [s.scope.name, s.scope.version, s.schemaUrl]),
+    scopes.map((s) => [s.name, s.version, '']),
+  );
+  // Within a scope, spans keep batch order.
+  const expectedInOrder = scopes.flatMap((scope) => expected.filter((e) => e.span.scope === scope));
+  const actual = normalizeProtoRequest(decoded);
+  assert.equal(actual.length, 512);
+  for (let i = 0; i < actual.length; i++) {
+    const { span, start, end } = expectedInOrder[i];
+    assert.deepEqual(actual[i], expectedSpan(span, start, end), `span ${i} (${span.spanContext().spanId})`);
+  }
+  // The same batch again: the reused writer gives the same bytes.
+  assert.deepEqual(encodeTraceRequestProto(spans), bytes);
+});
+
+test('protobuf: length varints at 1-, 2- and 3-byte boundaries are minimal and decode', () => {
+  // Strings and keys whose sizes put the string, its KeyValue and its span on either side of
+  // 127/128 and 16383/16384 bytes; ASCII and not, so both string paths are crossed.
+  const lengths = [0, 1, 60, 63, 64, 65, 66, 110, 115, 120, 125, 126, 127, 128, 129, 200, 16300, 16370, 16380, 16383, 16384, 16390];
+  const spans = [];
+  for (const n of lengths) {
+    for (const fill of ['a', 'é']) {
+      const value = fill === 'a' ? 'a'.repeat(n) : `${'é'.repeat(n >> 1)}${'a'.repeat(n & 1)}`;
+      spans.push(
+        makeSpan({ name: `value-${fill}-${n}`, attributes: { k: value } }),
+        makeSpan({ name: `key-${fill}-${n}`, attributes: { [`${fill.repeat(n)}key`]: 1 } }),
+        makeSpan({ name: fill.repeat(n) }), // the span itself near a boundary
+      );
+    }
+  }
+  spans.push(makeSpan({ name: '', attributes: {} })); // the smallest span: its length shrinks
+  const bytes = encodeTraceRequestProto(spans);
+  assertCanonicalSize(bytes);
+  const normalized = normalizeProtoRequest(decodeTraceRequest(bytes));
+  assert.deepEqual(normalized.map((s) => [s.name, s.attributes]), spans.map((s) => [s.name, s.attributes]));
+});
+
+test('protobuf: attribute keys: empty, non-ASCII, long, and more distinct keys than the cache holds', () => {
+  const spans = [];
+  for (let i = 0; i < 40; i++) {
+    const attributes = {};
+    for (let j = 0; j < 100; j++) attributes[`app.key.${i}.${j}`] = j % 2 ? `v${j}` : j;
+    spans.push(makeSpan({ name: `s${i}`, attributes }));
+  }
+  const special = { '': 'empty key', 'clé': 'valeur', ['k'.repeat(300)]: 'long key', 'http.route': '/x' };
+  spans.push(makeSpan({ name: 'special', attributes: special }));
+  // Twice: the second run reads keys back from the cache (or after it started over).
+  for (let run = 0; run < 2; run++) {
+    const bytes = encodeTraceRequestProto(spans);
+    assertCanonicalSize(bytes);
+    const normalized = normalizeProtoRequest(decodeTraceRequest(bytes));
+    assert.deepEqual(normalized.map((s) => s.attributes), spans.map((s) => s.attributes));
+  }
+});
+
+test('protobuf: ids that are not lowercase hex decode as Buffer decodes hex (zero-filled after a bad pair)', () => {
+  const ids = [
+    'ABCDEF0123456789', // upper case is hex
+    'zz23456789abcdef', // bad first pair: all zero
+    '01234567g9abcdef', // bad fifth pair: four bytes, then zeros
+    '0123456789abcdef0', // odd length: the last char is ignored
+    '0123456789abcdeé', // non-ASCII
+    '01\u013023456789abcd', // Buffer reads the low byte of a char: U+0130 as '0'
+    '0', // shorter than a byte: an empty bytes field
+  ];
+  const spans = ids.map((spanId, i) => makeSpan({ name: `id-${i}`, context: { traceId: TRACE_ID, spanId, traceFlags: 1 } }));
+  const normalized = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto(spans)));
+  for (let i = 0; i < ids.length; i++) {
+    const byteLength = ids[i].length >>> 1;
+    const expected = Buffer.alloc(byteLength);
+    expected.write(ids[i], 0, byteLength, 'hex');
+    assert.equal(normalized[i].spanId, expected.toString('hex'), ids[i]);
+  }
+});
+
+test('protobuf: a batch that throws mid-way leaves nothing behind for the next one', () => {
+  const broken = makeSpan({ name: 'broken' });
+  broken.spanContext = () => {
+    throw new Error('boom');
+  };
+  const { all } = fixtureSpans();
+  const before = encodeTraceRequestProto(all);
+  assert.throws(() => encodeTraceRequestProto([...all, broken]), /boom/);
+  assert.deepEqual(encodeTraceRequestProto(all), before);
+  // A batch large enough to grow the scratch buffer, then a small one again.
+  const big = makeSpan({ attributes: { big: 'x'.repeat(6 * 1024 * 1024) } });
+  assert.equal(normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto([big])))[0].attributes.big.length, 6 * 1024 * 1024);
+  assert.deepEqual(encodeTraceRequestProto(all), before);
 });
 
 test('json: follows the OTLP/JSON rules', () => {
