@@ -26,6 +26,7 @@ import {
   type Attributes,
   type Exception,
   type Span,
+  type SpanOptions,
 } from '@opentelemetry/api';
 import type { InstrumentationContext } from '../../hooks/types';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
@@ -47,10 +48,10 @@ import {
   ATTR_URL_FULL,
   OTHER_VALUE,
 } from '../http-shared/semconv';
-import { readRequestTarget } from './request-target';
+import { readRequestTarget, type RequestTarget } from './request-target';
 import { requestHeaderValues, setRequestHeader } from './request-headers';
 import { errorTypeForUndiciError, isBodyCancellation } from './undici-errors';
-import { AbandonedRequestWatch, type OpenRequest } from './abandoned-requests';
+import { AbandonedRequestWatch, mayBeAbandoned, type OpenRequest } from './abandoned-requests';
 import type {
   RequestCreateMessage,
   RequestErrorMessage,
@@ -74,8 +75,13 @@ const E_INJECT = 'OTELI_E_UNDICI_INJECT';
 const E_RESPONSE = 'OTELI_E_UNDICI_RESPONSE';
 const E_END = 'OTELI_E_UNDICI_END';
 
+const CLIENT_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
+
+// Read once: performance.timeOrigin is a getter that does work on each access.
+const TIME_ORIGIN_MS = performance.timeOrigin;
+
 function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN_MS + performance.now();
 }
 
 function headerSetter(carrier: UndiciRequest, key: string, value: string): void {
@@ -95,7 +101,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
   /** The single place a span ends, so it ends exactly once whichever message comes first. */
   function finish(request: UndiciRequest, open: OpenRequest): void {
     openRequests.delete(request);
-    abandoned.unwatch(open);
+    if (open.watched) abandoned.unwatch(open);
     open.ended = true;
     open.span.end();
   }
@@ -129,35 +135,26 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
       // active context is the caller's (checked on Node 20.20/undici 6.24, 22.23/6.28, 24.21/7.29).
       const parent = context.active();
       if (isTracingSuppressed(parent)) return;
-      const target = readRequestTarget(request);
-      if (target !== undefined && isExcluded !== undefined) {
-        const url = pathWithoutQuery(target.url);
-        if (isExcluded(target.path, url)) return;
+      // The target is read before the span only when exclusion needs it; otherwise only for a
+      // recording span (our SDK's samplers never read attributes, see http/server.ts).
+      let target: RequestTarget | undefined;
+      if (isExcluded !== undefined) {
+        target = readRequestTarget(request);
+        if (target !== undefined && isExcluded(target.path, pathWithoutQuery(target.url))) return;
       }
 
       const sentMethod = typeof request.method === 'string' ? request.method : 'GET';
       const method = normalizeMethod(sentMethod);
-      const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method };
-      if (method === OTHER_VALUE) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = sentMethod;
-      if (target !== undefined) {
-        attributes[ATTR_URL_FULL] = redactUrlFull(target.url);
-        attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
-        attributes[ATTR_SERVER_PORT] = target.serverPort;
-        if (oldSemconv) {
-          addOldRequestAttributes(attributes, 'client', {
-            target: redactQueryValues(target.pathAndQuery),
-            host: target.host,
-            userAgent: requestHeaderValues(request, 'user-agent')?.[0],
-          });
-        }
-      }
-      const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, parent);
+      const span = tracer.startSpan(spanNameForMethod(method), CLIENT_SPAN_OPTIONS, parent);
       // An unsampled span still propagates its context but needs no bookkeeping. A recording one
       // is tracked before anything else can throw, so it always ends.
       if (span.isRecording()) {
-        const open: OpenRequest = { span, statusCode: 0, lastActivityMs: nowMs(), ended: false };
+        const open: OpenRequest = { span, statusCode: 0, lastActivityMs: nowMs(), ended: false, watched: false };
         openRequests.set(request, open);
-        abandoned.watch(request, open);
+        // Only requests that may never publish trailers or an error are watched (see abandoned-requests.ts).
+        if (mayBeAbandoned(request)) abandoned.watch(request, open);
+        if (isExcluded === undefined) target = readRequestTarget(request);
+        span.setAttributes(requestAttributes(request, sentMethod, method, target));
       }
       injectContext(request, span, parent);
       if (requestCapture !== undefined && span.isRecording()) {
@@ -166,6 +163,29 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
     } catch (err) {
       log.errorOnce(E_CREATE, 'could not start a span for an undici request', err);
     }
+  }
+
+  function requestAttributes(
+    request: UndiciRequest,
+    sentMethod: string,
+    method: string,
+    target: RequestTarget | undefined,
+  ): Attributes {
+    const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method };
+    if (method === OTHER_VALUE) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = sentMethod;
+    if (target !== undefined) {
+      attributes[ATTR_URL_FULL] = redactUrlFull(target.url);
+      attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
+      attributes[ATTR_SERVER_PORT] = target.serverPort;
+      if (oldSemconv) {
+        addOldRequestAttributes(attributes, 'client', {
+          target: redactQueryValues(target.pathAndQuery),
+          host: target.host,
+          userAgent: requestHeaderValues(request, 'user-agent')?.[0],
+        });
+      }
+    }
+    return attributes;
   }
 
   function onSendHeaders({ request, socket }: SendHeadersMessage): void {
@@ -194,6 +214,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
       open.statusCode = statusCode;
       open.lastActivityMs = nowMs();
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
+      // A head below 200 (101 Switching Protocols) hands the connection over: no trailers follow.
+      if (statusCode < 200 && !open.watched) abandoned.watch(request, open);
       if (responseCapture !== undefined && Array.isArray(response.headers)) {
         setCapturedHeaders(span, responseCapture, response.headers, valuesFromRawPairs);
       }

@@ -11,6 +11,8 @@ export interface UndiciRequest {
   /** The path with its query ('/a?b=1'); an absolute URL when sent through an HTTP proxy. */
   readonly path?: unknown;
   readonly method?: unknown;
+  /** The protocol asked for in an upgrade ('websocket'), else null (undici 5–7). */
+  readonly upgrade?: unknown;
   /**
    * The request headers so far: `'name: value\r\n'…` before undici 6.7.0, a flat
    * `[name, value, name, value…]` array since (nodejs/undici#2874).

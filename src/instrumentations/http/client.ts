@@ -13,7 +13,7 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { subscribe } from 'node:diagnostics_channel';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { log } from '../../log';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
@@ -29,6 +29,8 @@ import { argsWithHeaders, readRequestTarget } from './request-args';
 import type { HttpSettings } from './settings';
 
 type RequestFunction = (this: unknown, ...args: unknown[]) => ClientRequest;
+
+const CLIENT_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 interface ClientSpanState {
   readonly span: Span;
@@ -176,21 +178,26 @@ function planClientCall(
     const active = context.active();
     if (isTracingSuppressed(active)) return undefined;
     const target = readRequestTarget(args, moduleScheme);
-    const urlFull = formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo);
+    let urlFull: string | undefined;
     if (settings.isExcluded !== undefined) {
+      urlFull = formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo);
       if (settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
     }
     const method = settings.normalizeMethod(target.method);
-    const attributes: Attributes = {
-      [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
-      [semconv.ATTR_URL_FULL]: urlFull,
-      [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
-      [semconv.ATTR_SERVER_PORT]: target.port,
-    };
-    if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
-    // Host and User-Agent are added once Node built the request (trackClientRequest).
-    if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
-    const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, active);
+    // Attributes only once the span records: our SDK's samplers never read them (see server.ts).
+    const span = tracer.startSpan(spanNameForMethod(method), CLIENT_SPAN_OPTIONS, active);
+    if (span.isRecording()) {
+      const attributes: Attributes = {
+        [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
+        [semconv.ATTR_URL_FULL]: urlFull ?? formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo),
+        [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
+        [semconv.ATTR_SERVER_PORT]: target.port,
+      };
+      if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
+      // Host and User-Agent are added once Node built the request (trackClientRequest).
+      if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
+      span.setAttributes(attributes);
+    }
     const injected: Record<string, string> = {};
     propagation.inject(trace.setSpan(active, span), injected);
     // No propagator wrote anything (OTEL_PROPAGATORS=none): call Node with the app's own arguments.
@@ -208,6 +215,8 @@ function planClientCall(
 }
 
 function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettings): void {
+  // A non-recording span ignores every attribute, status and end(): nothing to track.
+  if (!span.isRecording()) return;
   try {
     clientSpans.set(req, { span, settings, response: undefined });
     req.on('close', onClientRequestClose);

@@ -18,6 +18,7 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
 import { log } from '../../log';
@@ -28,11 +29,13 @@ import { spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
-import { clientAddress, forwardedClientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
+import { forwardedClientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
+
+const SERVER_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
 
 /** The open SERVER span of each response still in flight. */
 const serverSpans = new WeakMap<ServerResponse, Span>();
@@ -41,6 +44,8 @@ const serverSpans = new WeakMap<ServerResponse, Span>();
  * capture, the old status code); only populated when one of those is configured.
  */
 const responseExtras = new WeakMap<ServerResponse, HttpSettings>();
+/** Set by startServerSpan for the emit wrapper, which reads it right after the call. */
+let lastStartedIsRecording = false;
 
 function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | undefined {
   return valuesFromRawPairs(req.rawHeaders, lowerName);
@@ -102,10 +107,10 @@ function serverAttributes(
   settings: HttpSettings,
   scheme: string,
   method: string,
+  normalized: string,
   path: string,
   query: string | undefined,
 ): Attributes {
-  const normalized = settings.normalizeMethod(method);
   const attributes: Attributes = {
     [semconv.ATTR_HTTP_REQUEST_METHOD]: normalized,
     [semconv.ATTR_URL_PATH]: path,
@@ -123,12 +128,15 @@ function serverAttributes(
       attributes[semconv.ATTR_SERVER_PORT] = parsed.port;
     }
   }
-  const client = clientAddress(req);
-  if (client !== undefined) attributes[semconv.ATTR_CLIENT_ADDRESS] = client;
   const socket = req.socket;
+  const peerAddress = socket?.remoteAddress;
+  // clientAddress(req), with the socket read once: most requests come without proxy headers.
+  const client = forwardedClientAddress(req) ?? peerAddress;
+  if (client !== undefined) attributes[semconv.ATTR_CLIENT_ADDRESS] = client;
   if (socket !== undefined && socket !== null) {
-    if (socket.remoteAddress !== undefined) attributes[semconv.ATTR_NETWORK_PEER_ADDRESS] = socket.remoteAddress;
-    if (socket.remotePort !== undefined) attributes[semconv.ATTR_NETWORK_PEER_PORT] = socket.remotePort;
+    if (peerAddress !== undefined) attributes[semconv.ATTR_NETWORK_PEER_ADDRESS] = peerAddress;
+    const peerPort = socket.remotePort;
+    if (peerPort !== undefined) attributes[semconv.ATTR_NETWORK_PEER_PORT] = peerPort;
   }
   const version = protocolVersion(req.httpVersion);
   if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
@@ -162,22 +170,29 @@ function startServerSpan(
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
     if (settings.isExcluded !== undefined && settings.isExcluded(path)) return undefined;
-    const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
     const method = req.method ?? 'GET';
-    const attributes = serverAttributes(req, settings, scheme, method, path, query);
+    const normalized = settings.normalizeMethod(method);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(
-      spanNameForMethod(attributes[semconv.ATTR_HTTP_REQUEST_METHOD] as string),
-      { kind: SpanKind.SERVER, attributes },
-      parent,
-    );
-    if (settings.serverRequestHeaders !== undefined) {
-      setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
-    }
-    if (settings.serverResponseHeaders !== undefined || settings.oldSemconv) responseExtras.set(res, settings);
+    // The attributes go on after the sampling decision: ctx.tracer is always our SDK's, whose
+    // samplers (OTEL_TRACES_SAMPLER, built-ins only) never read them, so an unsampled request
+    // builds none. setAttributes stores them exactly as startSpan's `attributes` would have.
+    const span = tracer.startSpan(spanNameForMethod(normalized), SERVER_SPAN_OPTIONS, parent);
+    // A re-emit of this request must find the span, recording or not (no second span). The entry
+    // of a non-recording one is removed when emit returns (see the wrapper): left until the
+    // response is collected, WeakMap entries cost the garbage collector more than the span.
     serverSpans.set(res, span);
-    res.on('finish', onServerResponseFinish);
-    res.on('close', onServerResponseClose);
+    lastStartedIsRecording = span.isRecording();
+    if (lastStartedIsRecording) {
+      const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
+      span.setAttributes(serverAttributes(req, settings, scheme, method, normalized, path, query));
+      if (settings.serverRequestHeaders !== undefined) {
+        setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
+      }
+      if (settings.serverResponseHeaders !== undefined || settings.oldSemconv) responseExtras.set(res, settings);
+      // A non-recording span ignores everything the listeners would do, including end().
+      res.on('finish', onServerResponseFinish);
+      res.on('close', onServerResponseClose);
+    }
     return trace.setSpan(parent, span);
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_START', 'http: starting a server span failed', err);
@@ -199,6 +214,7 @@ export function makeServerEmitWrapper(
       }
       const spanContext = startServerSpan(tracer, settings, scheme, req, res);
       if (spanContext === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
+      const isRecording = lastStartedIsRecording;
       try {
         return context.with(spanContext, original, this, event, req, res);
       } catch (err) {
@@ -209,6 +225,8 @@ export function makeServerEmitWrapper(
           // recording is best effort; the app's error is what matters
         }
         throw err;
+      } finally {
+        if (!isRecording) serverSpans.delete(res);
       }
     };
 }
