@@ -15,7 +15,6 @@
  */
 import {
   createContextKey,
-  isSpanContextValid,
   trace,
   TraceFlags,
   type Context,
@@ -24,6 +23,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { isValidSpanContext } from '../ids';
 import { isTracingSuppressed } from '../suppress-tracing';
 import { isNonZeroLowerHex, readSingleHeader } from './tracecontext';
 
@@ -121,7 +121,7 @@ function extractB3(context: Context, carrier: unknown, getter: TextMapGetter): C
 /** The span context to inject, or undefined when there is nothing valid or tracing is suppressed. */
 function injectable(context: Context): SpanContext | undefined {
   const spanContext = trace.getSpanContext(context);
-  if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return undefined;
+  if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return undefined;
   return spanContext;
 }
 

@@ -5,7 +5,6 @@
  * split(), and a substring only for the ids we keep. Malformed input is ignored, never thrown.
  */
 import {
-  isSpanContextValid,
   trace,
   type Context,
   type SpanContext,
@@ -14,6 +13,7 @@ import {
   type TextMapSetter,
   type TraceState,
 } from '@opentelemetry/api';
+import { isValidSpanContext } from '../ids';
 import { isTracingSuppressed } from '../suppress-tracing';
 
 const TRACEPARENT = 'traceparent';
@@ -253,7 +253,7 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context);
     // Suppressed: the exporter's own requests must not carry the trace they are exporting.
-    if (!spanContext || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return;
+    if (!spanContext || !isValidSpanContext(spanContext) || isTracingSuppressed(context)) return;
     const flags = (spanContext.traceFlags & KNOWN_FLAGS).toString(16);
     setter.set(carrier, TRACEPARENT, `00-${spanContext.traceId}-${spanContext.spanId}-0${flags}`);
     const traceState = spanContext.traceState?.serialize();
