@@ -7,7 +7,6 @@
  * child is killed if it overruns, so the app's exit is delayed by at most timeoutMs.
  * The app's exit code is never touched: the child's status only decides what we log.
  */
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 export interface TlsMaterial {
@@ -54,6 +53,8 @@ export function sendSync(request: SyncSendRequest, body: Uint8Array, timeoutMs: 
     cert: request.tls.cert?.toString('utf8'),
   };
   const input = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
+  // Loaded only here: this runs once, at process.exit(), and most processes never need it.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const child = spawnSync(process.execPath, [SYNC_SEND_MAIN], {
     input,
     timeout: timeoutMs,
