@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
+import { hasOpenssl, makeSelfSignedCertificate } from '../helpers/tls.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const fixture = (name) => join(FIXTURES, 'basic', name);
 
@@ -154,4 +157,29 @@ test('OTEL_TRACES_EXPORTER=none exports nothing and prints only the preamble', a
   // OTEL_LOG_LEVEL defaults to info (spec), which is where the one-line preamble lives
   assert.match(run.stderr, /^\[otel-instrument\] otel-instrument \S+ service=unknown_service:node exporter=none [^\n]*\n$/);
   assert.equal(receiver.requests.length, 0);
+});
+
+test('OTEL_EXPORTER_OTLP_CERTIFICATE: spans reach an https collector whose self-signed certificate it names', { skip: !hasOpenssl && 'openssl CLI not found' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'otel-otlp-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tls = makeSelfSignedCertificate(dir);
+  const receiver = await startReceiver({ tls });
+  t.after(() => receiver.close());
+  assert.match(receiver.url, /^https:/);
+
+  const trusted = await runCli(['node', fixture('hello.js')], {
+    env: receiverEnv(receiver, { OTEL_EXPORTER_OTLP_CERTIFICATE: tls.cert }),
+  });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  await receiver.waitForSpans(2);
+  assert.doesNotMatch(trusted.stderr, /warn/);
+
+  // Without it the certificate is not trusted: nothing delivered, the app unaffected, one warning.
+  const untrusted = await runCli(['node', fixture('hello.js')], {
+    env: receiverEnv(receiver, { OTEL_NODE_SHUTDOWN_TIMEOUT: '2000' }),
+  });
+  assert.equal(untrusted.code, 0, untrusted.stderr);
+  assert.equal(untrusted.stdout, 'hello, world\n');
+  assert.equal(receiver.spans.length, 2, 'only the trusted run delivered');
+  assert.equal(untrusted.stderr.split('\n').filter((l) => /\bwarn\b/.test(l)).length, 1, untrusted.stderr);
 });

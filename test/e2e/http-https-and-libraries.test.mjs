@@ -7,28 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drawTree } from '../helpers/trace-tree.mjs';
+import { hasOpenssl, makeSelfSignedCertificate } from '../helpers/tls.mjs';
 import { runFixture, serverSpan, clientSpan, assertChild } from '../fixtures/http/harness.mjs';
-
-/**
- * A throwaway certificate for localhost. Node's crypto can make keys but not X.509 certificates,
- * so this needs the openssl CLI; without it the test is skipped and says why.
- */
-function makeSelfSignedCertificate(dir) {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  return { key, cert };
-}
-
-let hasOpenssl = true;
-try {
-  execFileSync('openssl', ['version'], { stdio: 'ignore' });
-} catch {
-  hasOpenssl = false;
-}
 
 test('https: SERVER and CLIENT spans with url.scheme / url.full https', { skip: !hasOpenssl && 'openssl CLI not found' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'otel-http-tls-'));

@@ -2,6 +2,8 @@
 // official protos, independent of our encoder) and http/json, gzip or not, and collects
 // normalized spans (see otlp-proto.mjs). Responses can be scripted to exercise retries.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import {
   decodeTraceRequest,
@@ -22,8 +24,10 @@ function decodeBody(body, contentType) {
  * @param {{ responses?: Array<{ status: number, headers?: Record<string,string>, body?: string|Buffer }> }} [options]
  *   answered in order for successive POSTs; afterwards every POST gets 200 and an empty
  *   ExportTraceServiceResponse in the request's content type.
+ * @param {{ key: string, cert: string }} [options.tls] PEM files: listen for https (url is then
+ *   https://localhost:PORT).
  */
-export async function startReceiver({ responses = [] } = {}) {
+export async function startReceiver({ responses = [], tls } = {}) {
   const script = [...responses];
   const spans = [];
   const requests = [];
@@ -69,7 +73,7 @@ export async function startReceiver({ responses = [] } = {}) {
     }
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
@@ -77,14 +81,17 @@ export async function startReceiver({ responses = [] } = {}) {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-  });
+  };
+  const server = tls
+    ? createTlsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, onRequest)
+    : createServer(onRequest);
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
   const { port } = server.address();
-  const url = `http://127.0.0.1:${port}`;
+  const url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
 
   /**
    * Resolves with `spans` once there are at least `count` of them, or once `predicate(spans)`
