@@ -3,7 +3,7 @@
 // another directory with its own node_modules and its own @opentelemetry/api.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpGet } from '../helpers/http-get.mjs';
@@ -31,6 +31,12 @@ test('the packed agent, installed into its own prefix, traces an app in another 
     assert.ok(paths.includes(needed), `${needed} is in the tarball`);
   }
   assert.equal(paths.some((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), false, 'no TypeScript sources');
+  // Every file package.json points at (bin, exports, main) ships.
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const pointedAt = [];
+  const collect = (v) => (typeof v === 'string' ? pointedAt.push(v.replace(/^\.\//, '')) : v && typeof v === 'object' && Object.values(v).forEach(collect));
+  [manifest.bin, manifest.exports, manifest.main].forEach(collect);
+  assert.deepEqual(pointedAt.filter((p) => !paths.includes(p)), [], 'package.json points only at shipped files');
 
   // npm install --prefix <dir> <tarball>: the agent's own tree, runtime dependencies only.
   const prefix = join(work, 'agent');
