@@ -9,6 +9,7 @@
 // reported, and their outputs are compared byte for byte. Run after `npm run build`:
 //   node bench/micro-encode.mjs [--baseline /tmp/dist-before] [--rounds 15] [--batches 200]
 import { createRequire } from 'node:module';
+import { DEFAULT_SPAN_LIMITS } from '../test/helpers/sdk-setup.mjs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -40,14 +41,7 @@ const provider = new TracerProvider({
   // createResource reads only these two fields of the config.
   resource: createResource({ resourceAttributes: { 'deployment.environment.name': 'production' }, serviceName: 'bench-gateway' }),
   sampler: createSampler('parentbased_always_on', 1),
-  spanLimits: {
-    attributeCountLimit: 128,
-    attributeValueLengthLimit: Infinity,
-    eventCountLimit: 128,
-    linkCountLimit: 128,
-    attributePerEventCountLimit: 128,
-    attributePerLinkCountLimit: 128,
-  },
+  spanLimits: DEFAULT_SPAN_LIMITS,
   processor: collector,
 });
 const httpTracer = provider.getTracer('otel-instrument/http', '0.1.0');

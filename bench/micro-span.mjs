@@ -4,6 +4,7 @@
 // CPU frequency change hits both sides alike. Run after `npm run build`:
 //   node bench/micro-span.mjs [iterationsPerRound]
 import { createRequire } from 'node:module';
+import { DEFAULT_SPAN_LIMITS } from '../test/helpers/sdk-setup.mjs';
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
@@ -25,14 +26,7 @@ const noopProcessor = {
 const ours = new TracerProvider({
   resource: { attributes: { 'service.name': 'bench' }, droppedAttributesCount: 0 },
   sampler: createSampler('parentbased_always_on', 1),
-  spanLimits: {
-    attributeCountLimit: 128,
-    attributeValueLengthLimit: Infinity,
-    eventCountLimit: 128,
-    linkCountLimit: 128,
-    attributePerEventCountLimit: 128,
-    attributePerLinkCountLimit: 128,
-  },
+  spanLimits: DEFAULT_SPAN_LIMITS,
   processor: noopProcessor,
 }).getTracer('bench', '1.0.0');
 

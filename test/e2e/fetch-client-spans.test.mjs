@@ -3,22 +3,13 @@
 // receives naming the CLIENT span.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+import { runCli, receiverEnv } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
-import { startTargetServer, closedPort } from '../fixtures/fetch/target-server.mjs';
-import { spansOfRun } from '../fixtures/fetch/spans-of-run.mjs';
+import { closedPort } from '../fixtures/fetch/target-server.mjs';
+import { fixture, setUp, spansOfRun } from '../fixtures/fetch/harness.mjs';
 
-const fixture = (name) => join(FIXTURES, 'fetch', name);
 const SCOPE = { name: 'otel-instrument/undici', version: '0.1.0' };
-
-async function setUp(t) {
-  const receiver = await startReceiver();
-  const target = await startTargetServer();
-  t.after(() => Promise.all([receiver.close(), target.close()]));
-  return { receiver, target };
-}
 
 test('fetch 200, 404, 500 and a refused connection: exact CLIENT spans', async (t) => {
   const { receiver, target } = await setUp(t);

@@ -2,21 +2,10 @@
 // and a fetch inside the app's own active span.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+import { runCli, receiverEnv } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
-import { startTargetServer } from '../fixtures/fetch/target-server.mjs';
-import { spansOfRun } from '../fixtures/fetch/spans-of-run.mjs';
+import { fixture, setUp, spansOfRun } from '../fixtures/fetch/harness.mjs';
 
-const fixture = (name) => join(FIXTURES, 'fetch', name);
-
-async function setUp(t) {
-  const receiver = await startReceiver();
-  const target = await startTargetServer();
-  t.after(() => Promise.all([receiver.close(), target.close()]));
-  return { receiver, target };
-}
 
 test('undici request(), undici fetch() and global fetch in one process: one span each', async (t) => {
   const { receiver, target } = await setUp(t);

@@ -2,22 +2,12 @@
 // and an unknown method.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+import { runCli, receiverEnv } from '../helpers/run-cli.mjs';
 import { drawTree } from '../helpers/trace-tree.mjs';
-import { startTargetServer } from '../fixtures/fetch/target-server.mjs';
-import { spansOfRun } from '../fixtures/fetch/spans-of-run.mjs';
+import { fixture, setUp, spansOfRun } from '../fixtures/fetch/harness.mjs';
 
-const fixture = (name) => join(FIXTURES, 'fetch', name);
 const APP_TRACEPARENT = '00-11111111111111111111111111111111-2222222222222222-01';
-
-async function setUp(t) {
-  const receiver = await startReceiver();
-  const target = await startTargetServer();
-  t.after(() => Promise.all([receiver.close(), target.close()]));
-  return { receiver, target };
-}
 
 test('url.full redaction, OTEL_NODE_HTTP_EXCLUDED_URLS, OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_*, _OTHER', async (t) => {
   const { receiver, target } = await setUp(t);

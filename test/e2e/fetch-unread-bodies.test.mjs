@@ -2,11 +2,8 @@
 // 4 MiB bodies when fetch cancels the body of the garbage-collected Response. Nothing stays open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
-import { startTargetServer } from '../fixtures/fetch/target-server.mjs';
-import { spansOfRun } from '../fixtures/fetch/spans-of-run.mjs';
+import { runCli, receiverEnv } from '../helpers/run-cli.mjs';
+import { fixture, setUp, spansOfRun } from '../fixtures/fetch/harness.mjs';
 
 const SMALL_FETCHES = 20;
 const SMALL_REQUESTS = 3;
@@ -14,10 +11,8 @@ const BIG_FETCHES = 5;
 const TOTAL = SMALL_FETCHES + SMALL_REQUESTS + BIG_FETCHES;
 
 test('many responses never read: every span ended and exported, openSpanCount() back to 0', async (t) => {
-  const receiver = await startReceiver();
-  const target = await startTargetServer();
-  t.after(() => Promise.all([receiver.close(), target.close()]));
-  const run = await runCli(['node', '--expose-gc', join(FIXTURES, 'fetch', 'unread-bodies.mjs')], {
+  const { receiver, target } = await setUp(t);
+  const run = await runCli(['node', '--expose-gc', fixture('unread-bodies.mjs')], {
     env: receiverEnv(receiver, { TARGET_URL: target.url }),
   });
   assert.equal(run.code, 0, run.stderr);

@@ -50,6 +50,58 @@ function enumName(names, value, prefix) {
   return names[value ?? 0] ?? String(value);
 }
 
+/**
+ * The one walk from a decoded request to normalized spans. The wire formats differ only in how
+ * an id (bytes / hex string) and an attribute list are read: `id` and `attributes` do that.
+ */
+function normalizeRequest(request, { id, attributes }) {
+  const spans = [];
+  for (const rs of request.resourceSpans ?? []) {
+    const resource = { attributes: attributes(rs.resource?.attributes) };
+    for (const ss of rs.scopeSpans ?? []) {
+      const scope = { name: ss.scope?.name ?? '', version: ss.scope?.version ?? '' };
+      for (const s of ss.spans ?? []) {
+        spans.push({
+          traceId: id(s.traceId),
+          spanId: id(s.spanId),
+          parentSpanId: id(s.parentSpanId),
+          traceState: s.traceState ?? '',
+          flags: s.flags ?? 0,
+          name: s.name ?? '',
+          kind: enumName(KIND_NAMES, s.kind, 'SPAN_KIND_'),
+          startTimeUnixNano: toBigInt(s.startTimeUnixNano),
+          endTimeUnixNano: toBigInt(s.endTimeUnixNano),
+          attributes: attributes(s.attributes),
+          droppedAttributesCount: s.droppedAttributesCount ?? 0,
+          events: (s.events ?? []).map((e) => ({
+            name: e.name ?? '',
+            timeUnixNano: toBigInt(e.timeUnixNano),
+            attributes: attributes(e.attributes),
+            droppedAttributesCount: e.droppedAttributesCount ?? 0,
+          })),
+          droppedEventsCount: s.droppedEventsCount ?? 0,
+          links: (s.links ?? []).map((l) => ({
+            traceId: id(l.traceId),
+            spanId: id(l.spanId),
+            traceState: l.traceState ?? '',
+            flags: l.flags ?? 0,
+            attributes: attributes(l.attributes),
+            droppedAttributesCount: l.droppedAttributesCount ?? 0,
+          })),
+          droppedLinksCount: s.droppedLinksCount ?? 0,
+          status: {
+            code: enumName(STATUS_NAMES, s.status?.code, 'STATUS_CODE_'),
+            message: s.status?.message ?? '',
+          },
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
 // --- protobuf (decoded by protobufjs) ------------------------------------------------------
 
 function protoAnyValue(anyValue) {
@@ -84,51 +136,7 @@ function protoAttributes(keyValues = []) {
 
 /** Normalized spans from a protobufjs-decoded ExportTraceServiceRequest. */
 export function normalizeProtoRequest(request) {
-  const spans = [];
-  for (const rs of request.resourceSpans ?? []) {
-    const resource = { attributes: protoAttributes(rs.resource?.attributes) };
-    for (const ss of rs.scopeSpans ?? []) {
-      const scope = { name: ss.scope?.name ?? '', version: ss.scope?.version ?? '' };
-      for (const s of ss.spans ?? []) {
-        spans.push({
-          traceId: hex(s.traceId),
-          spanId: hex(s.spanId),
-          parentSpanId: hex(s.parentSpanId),
-          traceState: s.traceState ?? '',
-          flags: s.flags ?? 0,
-          name: s.name ?? '',
-          kind: enumName(KIND_NAMES, s.kind, 'SPAN_KIND_'),
-          startTimeUnixNano: toBigInt(s.startTimeUnixNano),
-          endTimeUnixNano: toBigInt(s.endTimeUnixNano),
-          attributes: protoAttributes(s.attributes),
-          droppedAttributesCount: s.droppedAttributesCount ?? 0,
-          events: (s.events ?? []).map((e) => ({
-            name: e.name ?? '',
-            timeUnixNano: toBigInt(e.timeUnixNano),
-            attributes: protoAttributes(e.attributes),
-            droppedAttributesCount: e.droppedAttributesCount ?? 0,
-          })),
-          droppedEventsCount: s.droppedEventsCount ?? 0,
-          links: (s.links ?? []).map((l) => ({
-            traceId: hex(l.traceId),
-            spanId: hex(l.spanId),
-            traceState: l.traceState ?? '',
-            flags: l.flags ?? 0,
-            attributes: protoAttributes(l.attributes),
-            droppedAttributesCount: l.droppedAttributesCount ?? 0,
-          })),
-          droppedLinksCount: s.droppedLinksCount ?? 0,
-          status: {
-            code: enumName(STATUS_NAMES, s.status?.code, 'STATUS_CODE_'),
-            message: s.status?.message ?? '',
-          },
-          resource,
-          scope,
-        });
-      }
-    }
-  }
-  return spans;
+  return normalizeRequest(request, { id: hex, attributes: protoAttributes });
 }
 
 // --- OTLP/JSON (JSON.parse) ---------------------------------------------------------------
@@ -153,49 +161,5 @@ function jsonAttributes(keyValues = []) {
 
 /** Normalized spans from a parsed OTLP/JSON ExportTraceServiceRequest. */
 export function normalizeJsonRequest(request) {
-  const spans = [];
-  for (const rs of request.resourceSpans ?? []) {
-    const resource = { attributes: jsonAttributes(rs.resource?.attributes) };
-    for (const ss of rs.scopeSpans ?? []) {
-      const scope = { name: ss.scope?.name ?? '', version: ss.scope?.version ?? '' };
-      for (const s of ss.spans ?? []) {
-        spans.push({
-          traceId: s.traceId ?? '',
-          spanId: s.spanId ?? '',
-          parentSpanId: s.parentSpanId ?? '',
-          traceState: s.traceState ?? '',
-          flags: s.flags ?? 0,
-          name: s.name ?? '',
-          kind: enumName(KIND_NAMES, s.kind, 'SPAN_KIND_'),
-          startTimeUnixNano: toBigInt(s.startTimeUnixNano),
-          endTimeUnixNano: toBigInt(s.endTimeUnixNano),
-          attributes: jsonAttributes(s.attributes),
-          droppedAttributesCount: s.droppedAttributesCount ?? 0,
-          events: (s.events ?? []).map((e) => ({
-            name: e.name ?? '',
-            timeUnixNano: toBigInt(e.timeUnixNano),
-            attributes: jsonAttributes(e.attributes),
-            droppedAttributesCount: e.droppedAttributesCount ?? 0,
-          })),
-          droppedEventsCount: s.droppedEventsCount ?? 0,
-          links: (s.links ?? []).map((l) => ({
-            traceId: l.traceId ?? '',
-            spanId: l.spanId ?? '',
-            traceState: l.traceState ?? '',
-            flags: l.flags ?? 0,
-            attributes: jsonAttributes(l.attributes),
-            droppedAttributesCount: l.droppedAttributesCount ?? 0,
-          })),
-          droppedLinksCount: s.droppedLinksCount ?? 0,
-          status: {
-            code: enumName(STATUS_NAMES, s.status?.code, 'STATUS_CODE_'),
-            message: s.status?.message ?? '',
-          },
-          resource,
-          scope,
-        });
-      }
-    }
-  }
-  return spans;
+  return normalizeRequest(request, { id: (value) => value ?? '', attributes: jsonAttributes });
 }

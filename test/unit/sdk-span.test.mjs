@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { DEFAULT_SPAN_LIMITS } from '../helpers/sdk-setup.mjs';
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
@@ -9,15 +10,6 @@ const { TracerProvider } = require('../../dist/sdk/tracer-provider.js');
 const { createSampler } = require('../../dist/sdk/samplers.js');
 // Limit warnings and a deliberately broken processor log once; keep the test output clean.
 require('../../dist/log.js').setLogLevel('none');
-
-const DEFAULT_LIMITS = {
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: Infinity,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-};
 
 function setup(limits = {}, sampler = 'always_on') {
   const started = [];
@@ -31,7 +23,7 @@ function setup(limits = {}, sampler = 'always_on') {
   const provider = new TracerProvider({
     resource: { attributes: { 'service.name': 'test' }, droppedAttributesCount: 0 },
     sampler: createSampler(sampler, 1),
-    spanLimits: { ...DEFAULT_LIMITS, ...limits },
+    spanLimits: { ...DEFAULT_SPAN_LIMITS, ...limits },
     processor,
   });
   return { provider, tracer: provider.getTracer('test-scope', '1.2.3'), started, ended };
@@ -195,7 +187,7 @@ test('a processor that throws in onEnd never reaches the app', () => {
   const broken = new TracerProvider({
     resource: { attributes: {}, droppedAttributesCount: 0 },
     sampler: createSampler('always_on', 1),
-    spanLimits: DEFAULT_LIMITS,
+    spanLimits: DEFAULT_SPAN_LIMITS,
     processor: {
       onStart() { throw new Error('start'); },
       onEnd() { throw new Error('end'); },

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { DEFAULT_SPAN_LIMITS } from '../helpers/sdk-setup.mjs';
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
@@ -15,22 +16,13 @@ api.context.setGlobalContextManager(new AsyncLocalStorageContextManager());
 // Some tests make the SDK fail on purpose; its one-time error lines are expected noise.
 require('../../dist/log.js').setLogLevel('none');
 
-const LIMITS = {
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: Infinity,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-};
-
 function setup(sampler = createSampler('parentbased_always_on', 1)) {
   const ended = [];
   const calls = { flush: 0, shutdown: 0 };
   const provider = new TracerProvider({
     resource: { attributes: {}, droppedAttributesCount: 0 },
     sampler,
-    spanLimits: LIMITS,
+    spanLimits: DEFAULT_SPAN_LIMITS,
     processor: {
       onEnd: (s) => ended.push(s),
       forceFlush: async () => void calls.flush++,
@@ -214,7 +206,7 @@ test('a processor whose flush or shutdown rejects never rejects to the caller', 
   const provider = new TracerProvider({
     resource: { attributes: {}, droppedAttributesCount: 0 },
     sampler: createSampler('always_on', 1),
-    spanLimits: LIMITS,
+    spanLimits: DEFAULT_SPAN_LIMITS,
     processor: {
       onEnd() {},
       forceFlush: async () => { throw new Error('flush'); },
