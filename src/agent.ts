@@ -2,7 +2,6 @@
  * Starts the agent: config → SDK (provider, sampler, propagators, processors, exporters) →
  * global API registration → hooks. Called once per process by the preload entry points.
  */
-import * as api from '@opentelemetry/api';
 import { readConfig } from './config';
 import { describeConfig } from './config/describe';
 import type { Config } from './config/types';
@@ -50,7 +49,7 @@ function createProcessor(config: Config): SpanProcessor {
 
 /** Returns undefined when the SDK is disabled. Throws only on our own bugs; callers contain it. */
 export function startAgent(config: Config = readConfig()): AgentHandle | undefined {
-  setLogLevel(config.logLevel);
+  setLogLevel(config.logLevel); // readConfig set it too; a config built elsewhere may differ
   if (config.sdkDisabled) {
     log.debug('OTEL_SDK_DISABLED=true: not starting');
     return undefined;
@@ -91,4 +90,3 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
   return handle;
 }
 
-export { api };

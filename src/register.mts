@@ -14,7 +14,6 @@ try {
   if (gate.skipReason() === undefined) {
     const { readConfig } = require('./config/index.js') as typeof import('./config/index.js');
     const config = readConfig();
-    (require('./log.js') as typeof import('./log.js')).setLogLevel(config.logLevel);
     if (!config.sdkDisabled && !state.esmLoaderRegistered) {
       state.esmLoaderRegistered = true;
       const { INSTRUMENTATIONS } = require('./instrumentations/index.js') as typeof import('./instrumentations/index.js');
