@@ -40,10 +40,16 @@ export function exitCodeFor(code: number | null, signal: NodeJS.Signals | null):
 }
 
 function forwardSignals(child: ChildProcess): () => void {
+  // Ctrl-C in a terminal signals the whole foreground process group, the child included:
+  // forwarding would deliver a second SIGINT, and an app that treats a second Ctrl-C as "force
+  // quit" would behave differently under us. With our stdin on a terminal we leave SIGINT to the
+  // terminal; otherwise (pipes, containers, `kill <pid>`) we forward it.
+  const terminalDeliversSigint = process.stdin.isTTY === true;
   // Having a listener also keeps the default action (death) away from us while the child runs:
   // the child decides what a signal means, and we exit the way it did.
   const handlers = FORWARDED_SIGNALS.map((signal) => {
     const handler = (): void => {
+      if (signal === 'SIGINT' && terminalDeliversSigint) return;
       try {
         child.kill(signal);
       } catch {

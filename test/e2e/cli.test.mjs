@@ -3,7 +3,7 @@
 // quiet: these tests are about the launcher, not about spans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -194,4 +194,37 @@ test('the CLI loads no SDK, hooks or instrumentation code', async () => {
   const heavy = loaded.filter((p) => /\/dist\/(sdk|hooks|instrumentations|exporters|agent)|@opentelemetry|in-the-middle/.test(p));
   assert.deepEqual(heavy, []);
   assert.ok(loaded.some((p) => p.includes('/commander/')), 'sanity: the CLI itself was loaded');
+});
+
+// Ctrl-C in a terminal reaches the whole foreground process group; the CLI must not add a second
+// SIGINT of its own. `script` gives the CLI a real pseudo-terminal; ^C on it is the tty's SIGINT.
+const hasScript = spawnSyncQuiet('script', ['--version']);
+function spawnSyncQuiet(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { stdio: 'ignore' }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+test('Ctrl-C in a terminal reaches the app once, not twice', { skip: !hasScript && 'script(1) not found' }, async () => {
+  const command = [process.execPath, join(root, 'bin', 'otel-instrument.js'), '--traces_exporter', 'none', 'node', fixture('count-sigint.js')]
+    .map((a) => `'${a}'`)
+    .join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('OTEL_'))),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const sawReady = new Promise((resolve) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+  });
+  await sawReady;
+  child.stdin.write('\x03');
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, out);
+  assert.match(out, /sigints 1\b/);
 });
