@@ -36,12 +36,15 @@ function listOrNone(values: readonly string[]): string {
 export function describeConfig(config: Config, version: string = VERSION): string {
   const service = config.serviceName ?? config.resourceAttributes['service.name'] ?? 'unknown_service:node';
   const sampler = config.sampler.endsWith('traceidratio') ? `${config.sampler}(${config.samplerRatio})` : config.sampler;
+  // The endpoint and protocol only mean something when spans go over OTLP.
+  const otlp = config.tracesExporters.includes('otlp')
+    ? [`endpoint=${redactUrl(config.otlp.endpoint)}`, `protocol=${config.otlp.protocol}`]
+    : [];
   return [
     `otel-instrument ${version}`,
     `service=${field(service)}`,
     `exporter=${listOrNone(config.tracesExporters)}`,
-    `endpoint=${redactUrl(config.otlp.endpoint)}`,
-    `protocol=${config.otlp.protocol}`,
+    ...otlp,
     `sampler=${sampler}`,
     `propagators=${listOrNone(config.propagators)}`,
   ].join(' ');

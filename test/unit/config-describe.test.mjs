@@ -53,3 +53,11 @@ test('OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER(_ARG), OTEL_PROPAGATORS in the p
   assert.match(line, / propagators=none$/);
   assert.ok(!line.includes('\n'));
 });
+
+test('without the otlp exporter the preamble names no endpoint or protocol', () => {
+  assert.equal(
+    describe({ OTEL_TRACES_EXPORTER: 'console', OTEL_SERVICE_NAME: 'demo' }),
+    'otel-instrument 9.9.9 service=demo exporter=console sampler=parentbased_always_on propagators=tracecontext,baggage',
+  );
+  assert.doesNotMatch(describe({ OTEL_TRACES_EXPORTER: 'none' }), /endpoint=|protocol=/);
+});
