@@ -54,7 +54,10 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
     // loop stays empty and the process exits.
     // After a timed-out flush the exporter may still be retrying on unref'd timers: flushing
     // again would hold the process another full timeout, every time the loop drains.
-    if (!flushTimedOut && (processor.pendingSpanCount?.() ?? 0) > 0) void flushBounded();
+    if (!flushTimedOut && (processor.pendingSpanCount?.() ?? 0) > 0) {
+      processor.prepareForExit?.();
+      void flushBounded();
+    }
   });
 
   process.on('exit', () => {
@@ -73,6 +76,7 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
         void flushBounded();
         return;
       }
+      processor.prepareForExit?.();
       void flushBounded().finally(() => {
         process.removeListener(signal, onSignal);
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);

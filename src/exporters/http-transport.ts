@@ -183,6 +183,42 @@ export function sendOnce(
   });
 }
 
+/**
+ * Lets the owner of in-flight exports stop retrying connection failures: once `stopped`, an
+ * attempt that could not reach the collector (refused, reset, DNS, TLS…) is final and such a
+ * backoff wait under way ends at once. Used when the process is on its way out: an absent
+ * collector will not appear within the exit's few seconds, while a busy one (429/503) answering
+ * with Retry-After still gets its retries within the shutdown bound.
+ */
+export class RetryStopper {
+  private isStopped = false;
+  private readonly sleepers = new Set<() => void>();
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+  }
+
+  /** An unref'd wait that stop() cuts short. */
+  sleep(delayMs: number): Promise<void> {
+    if (this.isStopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delayMs).unref();
+      this.sleepers.add(wake);
+    });
+  }
+}
+
 function sleepUnref(delayMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, delayMs).unref());
 }
@@ -198,6 +234,7 @@ export async function postWithRetry(
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   random: () => number = Math.random,
   progress?: SendProgress,
+  stopper?: RetryStopper,
 ): Promise<PostResult> {
   const deadlineMs = performance.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
@@ -205,14 +242,21 @@ export async function postWithRetry(
     if (isSuccess(outcome) || !isRetryable(outcome)) return { outcome, attempts: attempt, gaveUpRetrying: false };
     // Refused or failed: it is no longer on its way to the collector.
     if (progress !== undefined) progress.written = false;
-    if (attempt >= policy.maxAttempts) return { outcome, attempts: attempt, gaveUpRetrying: true };
+    const unreachable = outcome.kind === 'error';
+    if (attempt >= policy.maxAttempts || (unreachable && stopper?.stopped === true)) {
+      return { outcome, attempts: attempt, gaveUpRetrying: true };
+    }
 
     const ceilingMs = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1));
     const retryAfterMs =
       outcome.kind === 'response' ? parseRetryAfterMs(outcome.headers['retry-after'], Date.now()) : undefined;
     const delayMs = retryAfterMs ?? random() * ceilingMs;
     if (performance.now() + delayMs >= deadlineMs) return { outcome, attempts: attempt, gaveUpRetrying: true };
-    await sleepUnref(delayMs);
+    if (stopper === undefined || !unreachable) await sleepUnref(delayMs);
+    else {
+      await stopper.sleep(delayMs);
+      if (stopper.stopped) return { outcome, attempts: attempt, gaveUpRetrying: true };
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import {
   describeFailure,
   isSuccess,
   postWithRetry,
+  RetryStopper,
   type SendProgress,
   type PostResult,
   type PostTarget,
@@ -62,6 +63,7 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly retryPolicy: RetryPolicy;
   private readonly pending = new Set<Promise<ExportResult>>();
   /** Per in-flight batch: has its body reached the socket? (see SpanExporter.isHandedOff) */
+  private readonly retryStopper = new RetryStopper();
   private readonly progressByBatch = new WeakMap<readonly ReadableSpan[], SendProgress>();
   /** Statuses already warned about, so a collector answering 400 to every batch warns once. */
   private readonly warnedStatuses = new Set<number>();
@@ -100,6 +102,14 @@ export class OtlpHttpExporter implements SpanExporter {
     this.pending.add(done);
     void done.then(() => this.pending.delete(done));
     return done;
+  }
+
+  /**
+   * The process is exiting: a failed attempt is final from now on, so the last flush ends as soon
+   * as the collector proves unreachable instead of holding the exit for the whole backoff.
+   */
+  prepareForExit(): void {
+    this.retryStopper.stop();
   }
 
   isHandedOff(spans: readonly ReadableSpan[]): boolean {
@@ -144,7 +154,9 @@ export class OtlpHttpExporter implements SpanExporter {
       const body = this.config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
       const progress: SendProgress = { written: false };
       this.progressByBatch.set(spans, progress);
-      const result = await postWithRetry(target, body, this.config.timeoutMs, this.retryPolicy, Math.random, progress);
+      const result = await postWithRetry(
+        target, body, this.config.timeoutMs, this.retryPolicy, Math.random, progress, this.retryStopper,
+      );
       return this.interpret(result, spans.length);
     } catch (err) {
       log.errorOnce('OTELI_E_EXPORT', 'exporting spans crashed', err);

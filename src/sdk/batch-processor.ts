@@ -58,6 +58,14 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.count;
   }
 
+  prepareForExit(): void {
+    try {
+      this.exporter.prepareForExit?.();
+    } catch (err) {
+      log.errorOnce('OTELI_E_BSP_PREPARE_EXIT', 'preparing the exporter for exit failed', err);
+    }
+  }
+
   pendingSpanCount(): number {
     return this.count + (this.inFlightBatch?.length ?? 0);
   }

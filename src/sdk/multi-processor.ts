@@ -33,6 +33,10 @@ export class MultiSpanProcessor implements SpanProcessor {
     }
   }
 
+  prepareForExit(): void {
+    for (const processor of this.processors) processor.prepareForExit?.();
+  }
+
   pendingSpanCount(): number {
     let pending = 0;
     for (const processor of this.processors) pending += processor.pendingSpanCount?.() ?? 0;

@@ -78,6 +78,8 @@ export interface SpanProcessor {
   onEnd(span: ReadableSpan): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** The process is exiting: exporters stop retrying, so the last flush is quick to end. */
+  prepareForExit?(): void;
   /** Spans queued or being exported: shutdown flushes at 'beforeExit' only when there are some. */
   pendingSpanCount?(): number;
   /**
@@ -111,5 +113,7 @@ export interface SpanExporter {
    * it again. Exporters that cannot tell omit it, and an in-flight batch is sent again.
    */
   isHandedOff?(spans: readonly ReadableSpan[]): boolean;
+  /** The process is exiting: stop retrying (see SpanProcessor.prepareForExit). */
+  prepareForExit?(): void;
   shutdown(): Promise<void>;
 }

@@ -18,18 +18,57 @@ async function closedPort() {
   return port;
 }
 
-test('collector down (closed port): the app runs and exits 0 within the shutdown timeout', async () => {
+test('collector down (closed port): the app exits at once with one warning, not after the shutdown timeout', async () => {
   const port = await closedPort();
+  // A shutdown timeout longer than runCli's own 30 s limit: holding the exit for the exporter's
+  // backoff would fail this test. A refused connection at exit is final.
   const run = await runCli(['node', fixture('hello.js')], {
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_NODE_SHUTDOWN_TIMEOUT: '1000',
+      OTEL_NODE_SHUTDOWN_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
     },
   });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'hello, world\n');
   const warnings = run.stderr.split('\n').filter((line) => /\b(warn|error)\b/.test(line));
   assert.equal(warnings.length, 1, `one warning line:\n${run.stderr}`);
+  assert.match(warnings[0], /OTELI_W_EXPORT_FAILED: exporting spans to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: ECONNREFUSED/);
+});
+
+test('a collector that drops connections: at exit one attempt, no backoff retries holding the app', async (t) => {
+  let connections = 0;
+  const dropping = createServer((socket) => {
+    connections++;
+    socket.on('error', () => {});
+    socket.destroy();
+  });
+  dropping.listen(0, '127.0.0.1');
+  await once(dropping, 'listening');
+  t.after(() => dropping.close());
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${dropping.address().port}`,
+      OTEL_NODE_SHUTDOWN_TIMEOUT: '60000',
+      OTEL_BSP_SCHEDULE_DELAY: '60000', // the only export is the one at exit
+    },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(connections, 1, 'a failed connection at exit is not retried');
+  assert.match(run.stderr, /OTELI_W_EXPORT_FAILED: .* failed: (ECONNRESET|EPIPE)/);
+});
+
+test('a collector that accepts connections but never answers: the exit is held no longer than OTEL_NODE_SHUTDOWN_TIMEOUT', async (t) => {
+  const silent = createServer((socket) => socket.on('error', () => {}));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  t.after(() => silent.close());
+  const run = await runCli(['node', fixture('hello.js')], {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${silent.address().port}`, OTEL_NODE_SHUTDOWN_TIMEOUT: '1000' },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const warnings = run.stderr.split('\n').filter((line) => /\b(warn|error)\b/.test(line));
+  assert.equal(warnings.length, 1, run.stderr);
   assert.match(warnings[0], /OTELI_W_SHUTDOWN_TIMEOUT: 2 spans not delivered within 1000 ms/);
 });
 
