@@ -8,21 +8,26 @@ import { runCli, runNode, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
 
 const fixture = (name) => join(FIXTURES, 'basic', name);
 
-test('an uncaught error in a request handler crashes the app the same way, traced or not', async (t) => {
-  const receiver = await startReceiver();
-  t.after(() => receiver.close());
-  const bare = await runNode([fixture('throwing-handler.js')]);
-  const traced = await runCli(['node', fixture('throwing-handler.js')], { env: receiverEnv(receiver) });
-  assert.equal(bare.code, 1);
-  assert.equal(traced.code, bare.code);
-  for (const run of [bare, traced]) {
-    assert.match(run.stderr, /RangeError: handler exploded/);
-    assert.match(run.stderr, /appMarker: 42/);
-  }
-  // The first frame of the app's stack is the app's handler, not a wrapper of ours.
-  const firstFrame = (stderr) => stderr.split('\n').find((l) => /^\s+at /.test(l));
-  assert.equal(firstFrame(traced.stderr), firstFrame(bare.stderr));
-});
+for (const [name, message] of [
+  ['throwing-handler.js', 'handler exploded'],
+  ['throwing-response-callback.js', 'response callback exploded'],
+]) {
+  test(`an uncaught error in the app's listener (${name}) crashes it the same way, traced or not`, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const bare = await runNode([fixture(name)]);
+    const traced = await runCli(['node', fixture(name)], { env: receiverEnv(receiver) });
+    assert.equal(bare.code, 1);
+    assert.equal(traced.code, bare.code);
+    for (const run of [bare, traced]) {
+      assert.match(run.stderr, new RegExp(`RangeError: ${message}`));
+      assert.match(run.stderr, /appMarker: 42/);
+    }
+    // The first frame of the app's stack is the app's own code, not a wrapper of ours.
+    const firstFrame = (stderr) => stderr.split('\n').find((l) => /^\s+at /.test(l));
+    assert.equal(firstFrame(traced.stderr), firstFrame(bare.stderr));
+  });
+}
 
 test('errors, return values and this pass through http and fetch unchanged', async (t) => {
   const receiver = await startReceiver();
