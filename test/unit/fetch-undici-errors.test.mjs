@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { errorTypeForUndiciError, isBodyCancellation } = require('../../dist/instrumentations/fetch/undici-errors.js');
+const { isBodyCancellation } = require('../../dist/instrumentations/fetch/undici-errors.js');
+const { errorTypeForError: errorTypeForUndiciError } = require('../../dist/instrumentations/http-shared/error-type.js');
 const { errors } = require('undici');
 
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });

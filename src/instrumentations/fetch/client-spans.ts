@@ -35,7 +35,7 @@ import { compileExcludedUrls, pathWithoutQuery } from '../http-shared/excluded';
 import { compileHeaderCapture, setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { compileKnownMethods, spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, emitsOldHttpSemconv, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
-import { errorTypeForStatus } from '../http-shared/error-type';
+import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { redactQueryValues, redactUrlFull } from '../http-shared/url';
 import {
   ATTR_ERROR_TYPE,
@@ -50,7 +50,7 @@ import {
 } from '../http-shared/semconv';
 import { readRequestTarget, type RequestTarget } from './request-target';
 import { requestHeaderValues, setRequestHeader } from './request-headers';
-import { errorTypeForUndiciError, isBodyCancellation } from './undici-errors';
+import { isBodyCancellation } from './undici-errors';
 import { AbandonedRequestWatch, mayBeAbandoned, type OpenRequest } from './abandoned-requests';
 import type {
   RequestCreateMessage,
@@ -264,7 +264,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
     }
     const { span } = open;
     span.recordException(toException(error));
-    span.setAttribute(ATTR_ERROR_TYPE, errorTypeForUndiciError(error));
+    span.setAttribute(ATTR_ERROR_TYPE, errorTypeForError(error));
     span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
     finish(request, open);
   }

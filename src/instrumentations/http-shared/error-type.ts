@@ -16,11 +16,16 @@ export function errorTypeForStatus(statusCode: number): string {
   return text;
 }
 
-/** `ECONNREFUSED`, `UND_ERR_SOCKET`, `TypeError`… or `_OTHER` when nothing identifies it. */
+/**
+ * `ECONNREFUSED`, `UND_ERR_SOCKET`, `TypeError`… or `_OTHER` when nothing identifies it. A
+ * DOMException (an AbortSignal's abort or timeout reason) gives its name, `AbortError` /
+ * `TimeoutError`: its numeric legacy `code` and its class say nothing.
+ */
 export function errorTypeForError(err: unknown): string {
   if (err === null || typeof err !== 'object') return OTHER_VALUE;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code.length > 0) return code;
+  if (typeof DOMException === 'function' && err instanceof DOMException) return err.name || OTHER_VALUE;
   const name = (err as { constructor?: { name?: unknown } }).constructor?.name;
   if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
   return OTHER_VALUE;
