@@ -21,6 +21,7 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import { isTracingSuppressed } from '../suppress-tracing';
+import { isOws } from './tracecontext';
 
 const BAGGAGE = 'baggage';
 /**
@@ -38,10 +39,6 @@ for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
 for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
 for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
-
-function isOws(code: number): boolean {
-  return code === 32 || code === 9;
-}
 
 function isToken(s: string, start: number, end: number): boolean {
   if (end <= start) return false;

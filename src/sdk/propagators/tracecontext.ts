@@ -56,7 +56,7 @@ export function isNonZeroLowerHex(s: string, start: number, end: number): boolea
   return any !== 0;
 }
 
-function isOws(code: number): boolean {
+export function isOws(code: number): boolean {
   return code === 32 || code === 9; // SP / HTAB
 }
 
