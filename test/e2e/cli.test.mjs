@@ -208,9 +208,11 @@ function spawnSyncQuiet(cmd, args) {
 }
 
 test('Ctrl-C in a terminal reaches the app once, not twice', { skip: !hasScript && 'script(1) not found' }, async () => {
-  const command = [process.execPath, join(root, 'bin', 'otel-instrument.js'), '--traces_exporter', 'none', 'node', fixture('count-sigint.js')]
+  // `exec`: script(1) runs the command through $SHELL -c, and a shell that stays (dash does) would
+  // sit in the foreground group and die of the same ^C, making script report 130 whatever we do.
+  const command = `exec ${[process.execPath, join(root, 'bin', 'otel-instrument.js'), '--traces_exporter', 'none', 'node', fixture('count-sigint.js')]
     .map((a) => `'${a}'`)
-    .join(' ');
+    .join(' ')}`;
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('OTEL_'))),
     stdio: ['pipe', 'pipe', 'pipe'],
