@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import http from 'node:http';
 import { httpGet } from '../helpers/http-get.mjs';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
@@ -113,5 +114,84 @@ for (const how of ['required by the app', 'preloaded with --require before us'])
     await t.test('and exports no SERVER span of ours', () => {
       assert.deepEqual(receiver.spans.filter((s) => s.kind === 'SERVER').map((s) => s.name), []);
     });
+  });
+}
+
+/** A stand-in Datadog agent on 127.0.0.1:0 that keeps what dd-trace sends it. */
+async function startDatadogAgent(t) {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, body: Buffer.concat(chunks) });
+      res.setHeader('content-type', 'application/json');
+      res.end('{"rate_by_service":{}}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${server.address().port}`, received };
+}
+
+// dd-trace is a real tracing agent: it patches http and subscribes to undici's channels itself. Run
+// it with ours and one request would get two SERVER and two CLIENT spans, with two competing
+// parents injected downstream. Ours stands down, one OTELI_W_FOREIGN_AGENT line says so, and
+// dd-trace's tracing is left exactly as it is without us.
+for (const how of ['started by the app', 'preloaded with --require dd-trace/init']) {
+  test(`dd-trace ${how}: one warning, our http and fetch instrumentations stand down, dd-trace traces alone`, async (t) => {
+    const agent = await startDatadogAgent(t);
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const node = how.startsWith('preloaded') ? ['node', '--require', 'dd-trace/init', fixture('dd-trace-app.cjs')] : ['node', fixture('dd-trace-app.cjs')];
+    const child = spawnCli(node, {
+      env: receiverEnv(receiver, {
+        REQUESTS: '1',
+        DD_PRELOADED: how.startsWith('preloaded') ? '1' : '0',
+        DD_TRACE_AGENT_URL: agent.url,
+        DD_SERVICE: 'dd-app',
+        DD_TRACE_STARTUP_LOGS: 'false',
+        DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+        DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+        DD_RUNTIME_METRICS_ENABLED: 'false',
+        DD_PROFILING_ENABLED: 'false',
+        // dd-trace 6's `dd-trace/init` refuses Node < 22 unless forced; CI runs this on Node 20 too.
+        DD_INJECT_FORCE: 'true',
+      }),
+    });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const response = await httpGet(Number(port), '/');
+    assert.equal(response.status, 200);
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    // Nothing of ours: no SERVER or CLIENT span reached the OTLP receiver (the child flushed
+    // before it exited, so receiver.spans is complete).
+    assert.deepEqual(receiver.spans.map((s) => `${s.name} (${s.kind})`), []);
+
+    const lines = warnings(run.stderr);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(
+      lines[0],
+      /^\[otel-instrument\] warn OTELI_W_FOREIGN_AGENT: the app loads another tracing agent, dd-trace@\d+\.\d+\.\d+: otel-instrument's http and undici instrumentations stand down/,
+    );
+
+    // Downstream calls carry dd-trace's context only: its own header and one traceparent, which
+    // is dd-trace's (its trace id's low 64 bits are x-datadog-trace-id).
+    const { viaHttp, viaFetch } = JSON.parse(response.body);
+    for (const [via, headers] of [['http.get', viaHttp], ['fetch', viaFetch]]) {
+      assert.match(headers['x-datadog-trace-id'] ?? '', /^\d+$/, `${via}: dd-trace injected its context`);
+      const traceparent = headers.traceparent;
+      assert.equal(typeof traceparent, 'string', `${via}: one traceparent`);
+      const ddLow = BigInt(headers['x-datadog-trace-id']).toString(16).padStart(16, '0');
+      assert.equal(traceparent.split('-')[1].slice(16), ddLow, `${via}: the traceparent is dd-trace's`);
+    }
+
+    // dd-trace exported its own spans to its agent, as without us (msgpack: the operation names
+    // are plain strings in the payload).
+    const traces = agent.received.filter((r) => /^\/v0\.\d\/traces$/.test(r.url));
+    assert.ok(traces.length > 0, `dd-trace sent no traces: ${agent.received.map((r) => r.url).join(', ')}`);
+    const payload = Buffer.concat(traces.map((r) => r.body)).toString('latin1');
+    assert.ok(payload.includes('web.request'), "dd-trace's SERVER span");
+    assert.ok(payload.includes('http.request'), "dd-trace's CLIENT span");
   });
 }
