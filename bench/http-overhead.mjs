@@ -8,7 +8,11 @@
 // Runs are interleaved (every variant once per round, the order rotating) and medians reported;
 // ratios are medians of per-round ratios against the bare run of the same round, so drift on a
 // noisy machine hits both sides alike. Run after `npm run build`:
-//   npm run bench -- [--rounds 3] [--duration 5] [--app plain|gateway|all] [--load wrk|node] [--cpu-prof]
+//   npm run bench -- [--rounds 3] [--duration 5] [--app plain|gateway|all] [--load wrk|node] [--cpu-prof] [--rival <prefix>]
+// --rival adds the official @opentelemetry/auto-instrumentations-node, installed apart in <prefix>
+// (`npm install --prefix <prefix> @opentelemetry/auto-instrumentations-node`) and started the way
+// its README says (`node --require @opentelemetry/auto-instrumentations-node/register app.js`), with
+// the same sink, sampler default and protocol as ours; metrics and logs off, as ours has none.
 // Prints a markdown report and writes .bench/results.md and .bench/http-overhead.json.
 // --cpu-prof adds one profiled run per app and variant after the measured rounds (not in the
 // table) and reports self time per request, bare vs each agent variant, and the top functions in
@@ -33,20 +37,35 @@ const APPS = {
   gateway: { file: 'gateway.js', spansPerRequest: 2, what: 'node:http server + one fetch to a bare local upstream per request' },
 };
 
-const VARIANTS = [
+const OURS = 'otel-instrument';
+const RIVAL = 'auto-instrumentations-node';
+const BASE_VARIANTS = [
   { name: 'bare', agent: false, env: {} },
-  { name: 'otel-instrument', agent: true, env: {} },
-  { name: 'otel-instrument, sampler off', agent: true, env: { OTEL_TRACES_SAMPLER: 'always_off' }, recordsSpans: false },
+  { name: OURS, agent: OURS, env: {} },
+  { name: `${OURS}, sampler off`, agent: OURS, env: { OTEL_TRACES_SAMPLER: 'always_off' }, recordsSpans: false },
 ];
+let VARIANTS = BASE_VARIANTS;
+
+/** The official agent as its users run it, from its own install prefix; exports to the same sink. */
+function rivalVariant(prefix) {
+  const register = join(prefix, 'node_modules', '@opentelemetry', 'auto-instrumentations-node', 'build', 'src', 'register.js');
+  if (!existsSync(register)) usage(`--rival: ${register} not found; npm install --prefix ${prefix} @opentelemetry/auto-instrumentations-node`);
+  return {
+    name: RIVAL,
+    agent: RIVAL,
+    register,
+    env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+  };
+}
 
 function usage(message) {
   if (message) process.stderr.write(`${message}\n`);
-  process.stderr.write('usage: node bench/http-overhead.mjs [--rounds N] [--duration S] [--app plain|gateway|all] [--load wrk|node] [--cpu-prof]\n');
+  process.stderr.write('usage: node bench/http-overhead.mjs [--rounds N] [--duration S] [--app plain|gateway|all] [--load wrk|node] [--cpu-prof] [--rival <prefix>]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const args = { rounds: 3, durationS: 5, apps: Object.keys(APPS), load: undefined, cpuProf: false };
+  const args = { rounds: 3, durationS: 5, apps: Object.keys(APPS), load: undefined, cpuProf: false, rival: undefined };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i] ?? usage(`${argv[i - 1]} needs a value`);
     if (argv[i] === '--rounds') args.rounds = Number(value());
@@ -59,6 +78,7 @@ function parseArgs(argv) {
       args.load = value();
       if (args.load !== 'wrk' && args.load !== 'node') usage('--load: wrk or node');
     } else if (argv[i] === '--cpu-prof') args.cpuProf = true;
+    else if (argv[i] === '--rival') args.rival = value();
     else if (argv[i] === '--help' || argv[i] === '-h') usage();
     else usage(`unknown argument ${argv[i]}`);
   }
@@ -74,19 +94,28 @@ async function getJson(url) {
   return res.json();
 }
 
-/** The command line of one variant of one app: `node app.js` or `node otel-instrument.js … node app.js`. */
+/**
+ * The command line of one variant of one app: `node app.js`, `node otel-instrument.js … node app.js`
+ * or `node --require <rival>/register app.js`.
+ */
 function commandLine(ctx, appName, variant, nodeArgs = []) {
   const app = [...nodeArgs, join(FIXTURES, APPS[appName].file)];
-  return variant.agent
-    ? [CLI, '--service_name', `bench-${appName}`, '--exporter_otlp_endpoint', ctx.sinkUrl, process.execPath, ...app]
-    : app;
+  if (variant.agent === OURS) return [CLI, '--service_name', `bench-${appName}`, '--exporter_otlp_endpoint', ctx.sinkUrl, process.execPath, ...app];
+  if (variant.agent === RIVAL) return ['--require', variant.register, ...app];
+  return app;
+}
+
+/** The variant's environment; the rival gets by env what ours gets by flags. */
+function variantEnv(ctx, appName, variant) {
+  const rival = variant.agent === RIVAL ? { OTEL_SERVICE_NAME: `bench-${appName}`, OTEL_EXPORTER_OTLP_ENDPOINT: ctx.sinkUrl } : {};
+  return cleanEnv({ UPSTREAM_URL: ctx.upstreamUrl, ...rival, ...variant.env });
 }
 
 // ---- one run: start, warm up, measure, read peak RSS, stop, count exported spans ----
 
 async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
   const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const env = cleanEnv({ UPSTREAM_URL: ctx.upstreamUrl, ...variant.env });
+  const env = variantEnv(ctx, appName, variant);
   const spansBefore = (await getJson(`${ctx.sinkUrl}/stats`)).spans;
   const server = await startServer(`${appName} (${variant.name})`, commandLine(ctx, appName, variant, nodeArgs), env);
   try {
@@ -99,7 +128,7 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
     const [cpuEnd, sinkCpuEnd] = [cpuTimeMs(server.appPid), cpuTimeMs(ctx.sinkPid)];
     const loadWindowUs = [windowStartUs, nowUs()];
     const rssMb = peakRssMb(server.appPid);
-    const launcherRssMb = variant.agent ? peakRssMb(server.child.pid) : undefined;
+    const launcherRssMb = variant.agent === OURS ? peakRssMb(server.child.pid) : undefined;
     const exit = await stopServer(server, cpuProfDir ? 'stdin' : 'SIGTERM'); // --cpu-prof writes only on a clean exit
     const spans = (await getJson(`${ctx.sinkUrl}/stats`)).spans - spansBefore;
     const perRequestUs = (key, from, to) => (from && to ? ((to[key] - from[key]) * 1000) / load.requests : undefined);
@@ -181,7 +210,7 @@ function report(args, runs, environment) {
   const launcherMb = median(runs.map((r) => r.launcherRssMb));
   const sinkShare = median(runs.filter((r) => r.variant === VARIANTS[1].name).map((r) => r.sinkCpuShare));
   const notes = [
-    `Medians over ${args.rounds} interleaved rounds. Ratios are otel-instrument ÷ bare and the start-up difference, each run paired with the bare run of its round, then the median over rounds.`,
+    `Medians over ${args.rounds} interleaved rounds. Ratios are each agent ÷ bare and the start-up difference, each run paired with the bare run of its round, then the median over rounds.`,
     'CPU µs/req: user + system CPU time of the app process (all threads) in the measured window ÷ requests answered. It is the cost per request whatever share of the 2 cores wrk and the sink left the app, so it is the steadiest column.',
     `Peak RSS is the app process's VmHWM at the end of the load. The \`otel-instrument\` launcher, the app's parent, adds ${fmt(launcherMb, 1)} MB of its own.`,
     'Start-up: spawn → the app printing its port; under otel-instrument that includes the launcher (a second Node.js) starting the app.',
@@ -240,6 +269,7 @@ async function profileRuns(ctx, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.rival !== undefined) VARIANTS = [...BASE_VARIANTS, rivalVariant(args.rival)];
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) usage('dist/ is missing: run `npm run build` first');
   const runCount = args.rounds * args.apps.length * VARIANTS.length + (args.cpuProf ? args.apps.length * VARIANTS.length : 0);
   // A bound on the whole run, so a wedged process cannot keep the bench (or CI) waiting forever.
@@ -263,7 +293,7 @@ async function main() {
   // One unmeasured start of each variant warms the file cache, so round 1's start-up is no outlier.
   for (const appName of args.apps) {
     for (const variant of VARIANTS) {
-      const env = cleanEnv({ UPSTREAM_URL: ctx.upstreamUrl, ...variant.env });
+      const env = variantEnv(ctx, appName, variant);
       await stopServer(await startServer(`${appName} (${variant.name}, priming)`, commandLine(ctx, appName, variant), env));
     }
   }
