@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { drawTree } from '../helpers/trace-tree.mjs';
 import { startServerFixture, send, serverSpan, clientSpan, assertChild, find } from '../fixtures/http/harness.mjs';
 
@@ -186,4 +187,31 @@ test('a client that disconnects before the response: the SERVER span ends once, 
   assert.equal(hang.status.code, 'ERROR');
   assert.equal(hang.attributes['error.type'], 'ECONNRESET');
   assert.equal(hang.attributes['http.response.status_code'], undefined);
+});
+
+/** Writes one raw HTTP/1.1 request on its own connection; resolves when the server closes it. */
+function sendRaw(port, request) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    let response = '';
+    socket.setEncoding('latin1').on('data', (d) => (response += d));
+    socket.on('close', () => resolve(response));
+    socket.on('error', reject);
+  });
+}
+
+test('a proxy-style absolute-form target and a Host with a bad port: url.path is the path, no made-up server.port', async () => {
+  const app = await startServerFixture('server.cjs', { env: { REQUESTS: '2' } });
+  const proxied = await sendRaw(app.port, 'GET http://shop.example:8080/echo?item=1 HTTP/1.1\r\nHost: shop.example:8080\r\nConnection: close\r\n\r\n');
+  assert.match(proxied, /^HTTP\/1\.1 200 /);
+  const badPort = await sendRaw(app.port, 'GET /echo HTTP/1.1\r\nHost: shop.example:99999\r\nConnection: close\r\n\r\n');
+  assert.match(badPort, /^HTTP\/1\.1 200 /);
+  const spans = await app.finish(2);
+  const [first, second] = ['item=1', undefined].map((query) => find(spans, (s) => s.attributes['url.query'] === query, `SERVER with url.query ${query}`));
+  assert.equal(first.attributes['url.path'], '/echo');
+  assert.equal(first.attributes['server.address'], 'shop.example');
+  assert.equal(first.attributes['server.port'], 8080);
+  assert.equal(second.attributes['url.path'], '/echo');
+  assert.equal(second.attributes['server.address'], 'shop.example');
+  assert.equal('server.port' in second.attributes, false, 'port 99999 is not a port: not reported');
 });

@@ -68,6 +68,24 @@ test('Host header → server.address / server.port, default port per scheme', ()
   assert.deepEqual(incoming.parseHostHeader('[::1]', 'http'), { address: '::1', port: 80 });
   assert.equal(incoming.parseHostHeader('', 'http'), undefined);
   assert.equal(incoming.parseHostHeader('[::1', 'http'), undefined);
+  // A port that is not one is unknown, not the default: no server.port rather than a wrong one.
+  for (const host of ['h:0', 'h:99999', 'h:x', 'h:-1', 'h:1e3', 'h: 80', '[::1]:65536']) {
+    assert.equal(incoming.parseHostHeader(host, 'http').port, undefined, host);
+  }
+  assert.deepEqual(incoming.parseHostHeader('h:080', 'http'), { address: 'h', port: 80 });
+  assert.deepEqual(incoming.parseHostHeader('h:', 'https'), { address: 'h', port: 443 });
+});
+
+test('request target → origin form: absolute form (to a proxy) loses scheme and authority', () => {
+  assert.equal(incoming.originForm('/a/b?c=d'), '/a/b?c=d');
+  assert.equal(incoming.originForm('http://example.com:8080/a/b?c=d'), '/a/b?c=d');
+  assert.equal(incoming.originForm('https://user:pw@example.com/a'), '/a');
+  assert.equal(incoming.originForm('http://example.com'), '/');
+  assert.equal(incoming.originForm('http://example.com?q=1'), '/?q=1');
+  assert.equal(incoming.originForm('HTTP://EXAMPLE.COM/X'), '/X');
+  assert.equal(incoming.originForm('*'), '*');
+  assert.equal(incoming.originForm('example.com:443'), 'example.com:443');
+  assert.equal(incoming.originForm('://x/y'), '://x/y');
 });
 
 test('client.address: Forwarded for= first, then X-Forwarded-For, then the peer', () => {

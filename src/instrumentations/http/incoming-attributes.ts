@@ -7,7 +7,8 @@ import { defaultPortForScheme } from '../http-shared/url';
 
 export interface HostAndPort {
   readonly address: string;
-  readonly port: number;
+  /** Undefined when the header's port is not one (`h:0`, `h:99999`, `h:x`): we do not know it. */
+  readonly port: number | undefined;
 }
 
 /**
@@ -29,8 +30,29 @@ export function parseHostHeader(host: string, scheme: string): HostAndPort | und
     if (colon !== -1) portText = host.slice(colon + 1);
   }
   if (address.length === 0) return undefined;
-  const port = portText === undefined || portText === '' ? defaultPortForScheme(scheme) : Number(portText);
-  return { address, port: Number.isInteger(port) && port > 0 && port < 65536 ? port : defaultPortForScheme(scheme) };
+  if (portText === undefined || portText === '') return { address, port: defaultPortForScheme(scheme) };
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+  return { address, port: port > 0 && port < 65536 ? port : undefined };
+}
+
+/**
+ * The origin form (`/path?query`) of a request target. Proxies are sent the absolute form
+ * (`GET http://example.com:8080/path?q HTTP/1.1`, RFC 9112 §3.2.2), whose url.path is `/path`, not
+ * the whole URL. The asterisk form (`OPTIONS *`) and anything else are kept as they are.
+ */
+export function originForm(target: string): string {
+  if (target.charCodeAt(0) === 0x2f /* / */) return target;
+  const schemeEnd = target.indexOf('://');
+  if (schemeEnd <= 0 || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(target.slice(0, schemeEnd))) return target;
+  const authorityStart = schemeEnd + 3;
+  let pathStart = authorityStart;
+  while (pathStart < target.length) {
+    const c = target.charCodeAt(pathStart);
+    if (c === 0x2f /* / */ || c === 0x3f /* ? */ || c === 0x23 /* # */) break;
+    pathStart++;
+  }
+  if (pathStart === target.length) return '/';
+  return target.charCodeAt(pathStart) === 0x2f ? target.slice(pathStart) : `/${target.slice(pathStart)}`;
 }
 
 /** A `for=` node as written (`"[2001:db8::1]:4711"`, `192.0.2.60`) → the bare address. */

@@ -29,7 +29,7 @@ import { spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
-import { forwardedClientAddress, parseHostHeader, protocolVersion } from './incoming-attributes';
+import { forwardedClientAddress, originForm, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
 
@@ -125,7 +125,7 @@ function serverAttributes(
     const parsed = parseHostHeader(host, scheme);
     if (parsed !== undefined) {
       attributes[semconv.ATTR_SERVER_ADDRESS] = parsed.address;
-      attributes[semconv.ATTR_SERVER_PORT] = parsed.port;
+      if (parsed.port !== undefined) attributes[semconv.ATTR_SERVER_PORT] = parsed.port;
     }
   }
   const socket = req.socket;
@@ -166,7 +166,7 @@ function startServerSpan(
   try {
     if (serverSpans.has(res)) return undefined; // re-emitted by a framework: one span per request
     if (isTracingSuppressed(context.active())) return undefined;
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
     if (settings.isExcluded !== undefined && settings.isExcluded(path)) return undefined;
