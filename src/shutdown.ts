@@ -1,7 +1,9 @@
 /**
  * Flushes spans on the way out without changing how the process exits.
  *
- * - Normal exit: 'beforeExit' runs while async work is still possible, so we flush there.
+ * - Normal exit: 'beforeExit' runs while async work is still possible, so we flush there, holding
+ *   that emission back from the app's listeners until the flush is done: they run as often as
+ *   without us, after the flush.
  * - process.exit(): 'exit' listeners run synchronously and the event loop never turns again, so
  *   the processors hand their queue to a synchronous export (a child process that POSTs it),
  *   bounded by the shutdown timeout.
@@ -14,6 +16,9 @@ import type { SpanProcessor } from './sdk/types';
 import { log } from './log';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+/** 'beforeExit' emissions we may hold back in a row (a flush, a second flush, one more turn). */
+const MAX_HELD_EMISSIONS = 3;
+const noop = (): void => {};
 
 export interface ShutdownOptions {
   readonly processor: SpanProcessor;
@@ -49,16 +54,59 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
     return flushing;
   };
 
-  process.on('beforeExit', () => {
-    // beforeExit fires again once our flush is done; with nothing pending we add no work, the
-    // loop stays empty and the process exits.
+  // Whether the loop has turned again since the app last saw a 'beforeExit'.
+  let extraTurnTaken = false;
+  let emissionsHeldInARow = 0;
+  // Signals our listener saw since the last extra turn: the app, or we, may have re-raised one.
+  let signalsSinceTurn = 0;
+  /**
+   * Runs before every 'beforeExit' reaches the app. True when we need the loop to turn again, for
+   * a flush or for one more poll: this emission is then held back, and the app's listeners get
+   * the one that follows. Passing both on would call them twice, where without us they run once
+   * (and an app that closes its pool there would close it twice).
+   */
+  const needsAnotherTurn = (): boolean => {
+    // A bound whatever happens below: the app's exit must never become a loop of ours.
+    if (emissionsHeldInARow >= MAX_HELD_EMISSIONS) return false;
+    let hold = false;
     // After a timed-out flush the exporter may still be retrying on unref'd timers: flushing
     // again would hold the process another full timeout, every time the loop drains.
     if (!flushTimedOut && (processor.pendingSpanCount?.() ?? 0) > 0) {
       processor.prepareForExit?.();
       void flushBounded();
+      hold = true;
+    } else if (!extraTurnTaken || signalsSinceTurn > 0) {
+      // A signal that came while the app's last callback ran is read by libuv only in a later
+      // poll phase. Had the loop no further turn, the process would exit 0 where, without our
+      // listener, the signal would have killed it. One more turn gives that poll.
+      hold = true;
     }
-  });
+    if (hold) {
+      signalsSinceTurn = 0;
+      // Keeps the loop alive whatever the flush does (a synchronous exporter settles it in
+      // microtasks): without a turn there is no next 'beforeExit' for the app's listeners.
+      setImmediate(noop);
+    }
+    return hold;
+  };
+
+  type Emit = (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) => boolean;
+  const originalEmit = process.emit as unknown as Emit;
+  const emit: Emit = function emit(this: NodeJS.Process, event: string | symbol): boolean {
+    if (event === 'beforeExit') {
+      let hold = false;
+      try {
+        hold = needsAnotherTurn();
+      } catch (err) {
+        log.errorOnce('OTELI_E_BEFORE_EXIT', 'flushing spans before exit failed', err);
+      }
+      extraTurnTaken = hold;
+      emissionsHeldInARow = hold ? emissionsHeldInARow + 1 : 0;
+      if (hold) return false;
+    }
+    return originalEmit.apply(this, arguments as unknown as Parameters<Emit>);
+  };
+  process.emit = emit as unknown as typeof process.emit;
 
   process.on('exit', () => {
     try {
@@ -71,6 +119,7 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
+      signalsSinceTurn++;
       if (process.listenerCount(signal) > 1) {
         // The app handles this signal: it decides whether and when to exit.
         void flushBounded();

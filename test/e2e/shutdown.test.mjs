@@ -1,6 +1,8 @@
 // Spans leave the process on every way out, and the way out stays the app's own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
@@ -90,3 +92,37 @@ test('the server keeps serving until the signal, then stops accepting', async (t
   const run = await child.result;
   assert.equal(run.code, 143);
 });
+
+test("the app's beforeExit listener runs once, as without us, and the spans still leave", async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(['node', fixture('before-exit-listener.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+  });
+  assert.equal(run.code, 3, run.stderr);
+  // Our flush runs in a 'beforeExit' held back from the app; the app sees only the next one.
+  assert.equal(run.stdout, 'beforeExit 1 3\n');
+  const spans = await receiver.waitForSpans(1);
+  assert.deepEqual(spans.map((s) => s.name), ['before-exit-listener']);
+});
+
+for (const pending of [false, true]) {
+  test(`a SIGTERM that comes during the app's last callback still kills it (143)${pending ? ', after the flush' : ''}`, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const dir = mkdtempSync(join(tmpdir(), 'oteli-busy-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const flag = join(dir, 'flag');
+    const child = spawnCli(['node', fixture('busy-until-flag.js'), flag], {
+      env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000', SPAN: pending ? '1' : '0' }),
+    });
+    const [, pid] = await child.waitForOutput(/busy (\d+)/);
+    // To the app itself, not the CLI: the signal is pending while the app's callback runs; the
+    // flag then ends that callback, and with it the app's last work.
+    process.kill(Number(pid), 'SIGTERM');
+    writeFileSync(flag, '');
+    const run = await child.result;
+    assert.equal(run.code, 143, `exit ${run.code}\n${run.stderr}`);
+    if (pending) assert.deepEqual((await receiver.waitForSpans(1)).map((s) => s.name), ['busy']);
+  });
+}
