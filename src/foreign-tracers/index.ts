@@ -1,6 +1,7 @@
 /**
  * Watches for other tracers in the app (its own OpenTelemetry SDK or instrumentations, another
- * agent). Nothing is patched: loading one warns once (known.ts says what each means) and makes the
+ * agent). Nothing is patched but an agent's start method (known.ts `activation`): loading one, or
+ * starting one that has a start method, warns once (known.ts says what each means) and makes the
  * instrumentations of ours that it replaces stand down.
  */
 import { defineInstrumentation } from '../hooks/types';
@@ -15,8 +16,10 @@ export default defineInstrumentation({
   targets: FOREIGN_TRACERS.map((tracer) => ({
     module: tracer.module,
     versions: '*',
-    load: (): PatchFunction => (_exports, _ctx, version) => {
-      (require('./report') as typeof import('./report')).reportForeignTracer(tracer, version);
+    load: (): PatchFunction => (moduleExports, _ctx, version) => {
+      const report = require('./report') as typeof import('./report');
+      if (tracer.activation === undefined) report.reportForeignTracer(tracer, version);
+      else report.watchActivation(tracer, moduleExports, version);
       return undefined;
     },
   })),

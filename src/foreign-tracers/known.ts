@@ -9,8 +9,18 @@ export interface ForeignTracer {
   /** The package whose main entry loading we watch. */
   readonly module: string;
   readonly kind: ForeignKind;
-  /** Our instrumentation ids that stand down once it loads. */
+  /** Our instrumentation ids that stand down once it loads (or, with `activation`, starts). */
   readonly standDown: readonly string[];
+  /**
+   * For an agent that traces nothing until the app starts it: the method of its main export
+   * that starts it, and whether the agent is then tracing. Loading it alone (a dependency left
+   * in place, `init()` behind a flag) is no conflict, and our instrumentations must not give way
+   * to an agent that is not there. Without this, loading the package counts as started.
+   */
+  readonly activation?: {
+    readonly method: string;
+    readonly isTracing: (agent: any) => boolean;
+  };
 }
 
 export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
@@ -19,7 +29,13 @@ export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
   { module: '@opentelemetry/sdk-trace-base', kind: 'sdk', standDown: [] },
   { module: '@opentelemetry/instrumentation-http', kind: 'instrumentation', standDown: ['http'] },
   { module: '@opentelemetry/instrumentation-undici', kind: 'instrumentation', standDown: ['undici'] },
-  { module: 'dd-trace', kind: 'agent', standDown: ['http', 'undici'] },
+  {
+    module: 'dd-trace',
+    kind: 'agent',
+    standDown: ['http', 'undici'],
+    // `tracer.init()`, which `dd-trace/init` calls too.
+    activation: { method: 'init', isTracing: isDatadogTracing },
+  },
   { module: 'elastic-apm-node', kind: 'agent', standDown: ['http', 'undici'] },
 ];
 
@@ -28,3 +44,15 @@ export const WARNING_CODES: Record<ForeignKind, string> = {
   instrumentation: 'OTELI_W_FOREIGN_INSTRUMENTATION',
   agent: 'OTELI_W_FOREIGN_AGENT',
 };
+
+/**
+ * dd-trace 5 and 6: the tracer's own `_tracingInitialized` turns true in init() unless tracing is
+ * off. Turned off from the start (DD_TRACE_ENABLED=false, or OTEL_TRACES_EXPORTER=none, which
+ * dd-trace reads too), the export is a bare `NoopProxy` without that field. A shape we do not
+ * know counts as tracing: a duplicate span is easier to see than a missing one.
+ */
+function isDatadogTracing(tracer: any): boolean {
+  if (tracer === null || typeof tracer !== 'object') return true;
+  if ('_tracingInitialized' in tracer) return tracer._tracingInitialized === true;
+  return tracer.constructor?.name !== 'NoopProxy';
+}

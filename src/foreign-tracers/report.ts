@@ -49,6 +49,35 @@ export function reportForeignTracer(tracer: ForeignTracer, version: string | und
   const what = tracer.kind === 'agent' ? 'another tracing agent' : tracer.kind === 'sdk' ? 'its own OpenTelemetry SDK' : 'its own OpenTelemetry instrumentation';
   log.warnOnce(
     WARNING_CODES[tracer.kind],
-    `the app loads ${what}, ${tracer.module}${version === undefined ? '' : `@${version}`}: ${consequence(tracer)}`,
+    `the app ${tracer.activation === undefined ? 'loads' : 'starts'} ${what}, ${tracer.module}${version === undefined ? '' : `@${version}`}: ${consequence(tracer)}`,
   );
+}
+
+/**
+ * An agent with an `activation` (known.ts): reported as soon as it is tracing, which is now when
+ * it was started before we saw it (a `--require` preload), else when the app starts it. Its start
+ * method is wrapped in place; `this`, arguments, return value and errors pass through.
+ */
+export function watchActivation(tracer: ForeignTracer, agent: any, version: string | undefined): void {
+  const activation = tracer.activation;
+  const start: unknown = agent?.[activation?.method ?? ''];
+  if (activation === undefined || typeof start !== 'function') {
+    // Not the shape we know: loading it has to count as starting it.
+    reportForeignTracer(tracer, version);
+    return;
+  }
+  if (activation.isTracing(agent)) {
+    reportForeignTracer(tracer, version);
+    return;
+  }
+  log.debug(`${tracer.module}${version === undefined ? '' : `@${version}`} is loaded, not started: nothing stands down until ${activation.method}()`);
+  agent[activation.method] = function startForeignAgent(this: unknown): unknown {
+    const result = (start as (...args: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+    try {
+      if (activation.isTracing(agent)) reportForeignTracer(tracer, version);
+    } catch (err) {
+      log.errorOnce('OTELI_E_FOREIGN_ACTIVATION', `checking whether ${tracer.module} started failed`, err);
+    }
+    return result;
+  };
 }

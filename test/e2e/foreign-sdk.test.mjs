@@ -134,6 +134,22 @@ async function startDatadogAgent(t) {
   return { url: `http://127.0.0.1:${server.address().port}`, received };
 }
 
+/** dd-trace quiet and local: its agent is the stand-in, no telemetry, remote config or profiler. */
+function ddEnv(agent, extra = {}) {
+  return {
+    DD_TRACE_AGENT_URL: agent.url,
+    DD_SERVICE: 'dd-app',
+    DD_TRACE_STARTUP_LOGS: 'false',
+    DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+    DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+    DD_RUNTIME_METRICS_ENABLED: 'false',
+    DD_PROFILING_ENABLED: 'false',
+    // dd-trace 6's `dd-trace/init` refuses Node < 22 unless forced; CI runs this on Node 20 too.
+    DD_INJECT_FORCE: 'true',
+    ...extra,
+  };
+}
+
 // dd-trace is a real tracing agent: it patches http and subscribes to undici's channels itself. Run
 // it with ours and one request would get two SERVER and two CLIENT spans, with two competing
 // parents injected downstream. Ours stands down, one OTELI_W_FOREIGN_AGENT line says so, and
@@ -147,16 +163,8 @@ for (const how of ['started by the app', 'preloaded with --require dd-trace/init
     const child = spawnCli(node, {
       env: receiverEnv(receiver, {
         REQUESTS: '1',
-        DD_PRELOADED: how.startsWith('preloaded') ? '1' : '0',
-        DD_TRACE_AGENT_URL: agent.url,
-        DD_SERVICE: 'dd-app',
-        DD_TRACE_STARTUP_LOGS: 'false',
-        DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
-        DD_REMOTE_CONFIGURATION_ENABLED: 'false',
-        DD_RUNTIME_METRICS_ENABLED: 'false',
-        DD_PROFILING_ENABLED: 'false',
-        // dd-trace 6's `dd-trace/init` refuses Node < 22 unless forced; CI runs this on Node 20 too.
-        DD_INJECT_FORCE: 'true',
+        DD_APP_START: how.startsWith('preloaded') ? 'preloaded' : 'init',
+        ...ddEnv(agent),
       }),
     });
     const [, port] = await child.waitForOutput(/listening (\d+)/);
@@ -172,7 +180,7 @@ for (const how of ['started by the app', 'preloaded with --require dd-trace/init
     assert.equal(lines.length, 1, run.stderr);
     assert.match(
       lines[0],
-      /^\[otel-instrument\] warn OTELI_W_FOREIGN_AGENT: the app loads another tracing agent, dd-trace@\d+\.\d+\.\d+: otel-instrument's http and undici instrumentations stand down/,
+      /^\[otel-instrument\] warn OTELI_W_FOREIGN_AGENT: the app starts another tracing agent, dd-trace@\d+\.\d+\.\d+: otel-instrument's http and undici instrumentations stand down/,
     );
 
     // Downstream calls carry dd-trace's context only: its own header and one traceparent, which
@@ -193,5 +201,42 @@ for (const how of ['started by the app', 'preloaded with --require dd-trace/init
     const payload = Buffer.concat(traces.map((r) => r.body)).toString('latin1');
     assert.ok(payload.includes('web.request'), "dd-trace's SERVER span");
     assert.ok(payload.includes('http.request'), "dd-trace's CLIENT span");
+  });
+}
+
+// dd-trace in the app but not tracing: only loaded (init() behind a flag), or started with
+// DD_TRACE_ENABLED=false, in the app or by `--require dd-trace/init`. Nothing conflicts, so ours
+// traces as usual and says nothing: standing down here would leave the app with no tracing at all.
+for (const [how, start, node, extra] of [
+  ['loaded but never started', 'load', [], {}],
+  ['started with DD_TRACE_ENABLED=false', 'init', [], { DD_TRACE_ENABLED: 'false' }],
+  ['preloaded by --require dd-trace/init with DD_TRACE_ENABLED=false', 'preloaded', ['--require', 'dd-trace/init'], { DD_TRACE_ENABLED: 'false' }],
+]) {
+  test(`dd-trace ${how}: no warning, our spans and traceparent as without it`, async (t) => {
+    const agent = await startDatadogAgent(t);
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const child = spawnCli(['node', ...node, fixture('dd-trace-app.cjs')], {
+      env: receiverEnv(receiver, { REQUESTS: '1', DD_APP_START: start, ...ddEnv(agent, extra) }),
+    });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const response = await httpGet(Number(port), '/');
+    assert.equal(response.status, 200);
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(warnings(run.stderr), []);
+
+    // GET (SERVER /)
+    // ├─ GET (CLIENT, http.get)
+    // │  └─ GET (SERVER /echo)
+    // └─ GET (CLIENT, fetch)
+    //    └─ GET (SERVER /echo)
+    const spans = await receiver.waitForSpans(5);
+    assert.equal(drawTree(spans), 'GET (SERVER)\n├─ GET (CLIENT)\n│  └─ GET (SERVER)\n└─ GET (CLIENT)\n   └─ GET (SERVER)');
+    const { viaHttp, viaFetch } = JSON.parse(response.body);
+    for (const headers of [viaHttp, viaFetch]) {
+      assert.equal(headers['x-datadog-trace-id'], undefined, 'dd-trace injected nothing');
+      assert.equal(headers.traceparent.split('-')[1], spans[0].traceId, 'our traceparent');
+    }
   });
 }
