@@ -36,7 +36,13 @@ export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
     // `tracer.init()`, which `dd-trace/init` calls too.
     activation: { method: 'init', isTracing: isDatadogTracing },
   },
-  { module: 'elastic-apm-node', kind: 'agent', standDown: ['http', 'undici'] },
+  {
+    module: 'elastic-apm-node',
+    kind: 'agent',
+    standDown: ['http', 'undici'],
+    // `apm.start()`, which `elastic-apm-node/start` calls too.
+    activation: { method: 'start', isTracing: isElasticTracing },
+  },
 ];
 
 export const WARNING_CODES: Record<ForeignKind, string> = {
@@ -55,4 +61,13 @@ function isDatadogTracing(tracer: any): boolean {
   if (tracer === null || typeof tracer !== 'object') return true;
   if ('_tracingInitialized' in tracer) return tracer._tracingInitialized === true;
   return tracer.constructor?.name !== 'NoopProxy';
+}
+
+/**
+ * elastic-apm-node 3 and 4: `isStarted()` once start() ran; started with `active: false`
+ * (ELASTIC_APM_ACTIVE=false) it instruments nothing, which its config (`_conf`) tells.
+ */
+function isElasticTracing(agent: any): boolean {
+  if (agent === null || typeof agent !== 'object' || typeof agent.isStarted !== 'function') return true;
+  return agent.isStarted() === true && agent._conf?.active !== false;
 }

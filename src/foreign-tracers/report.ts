@@ -2,7 +2,9 @@
  * One warning per foreign tracer package (whatever the number of its copies), and the
  * stand-down of our instrumentations it replaces.
  */
+import { context } from '@opentelemetry/api';
 import { log } from '../log';
+import { suppressTracing } from '../sdk/suppress-tracing';
 import { standDown } from '../stand-down';
 import { WARNING_CODES, type ForeignTracer } from './known';
 
@@ -72,7 +74,15 @@ export function watchActivation(tracer: ForeignTracer, agent: any, version: stri
   }
   log.debug(`${tracer.module}${version === undefined ? '' : `@${version}`} is loaded, not started: nothing stands down until ${activation.method}()`);
   agent[activation.method] = function startForeignAgent(this: unknown): unknown {
-    const result = (start as (...args: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+    // Suppressed: an agent that calls its server while starting (elastic-apm-node asks its APM
+    // Server for its version) must not get a CLIENT span from us, who stand down a moment later.
+    // Timers it sets up in here inherit that, and they are its own background work too.
+    const result = context.with(
+      suppressTracing(context.active()),
+      start as (...args: unknown[]) => unknown,
+      this,
+      ...(arguments as unknown as unknown[]),
+    );
     try {
       if (activation.isTracing(agent)) reportForeignTracer(tracer, version);
     } catch (err) {
