@@ -215,3 +215,28 @@ test('a proxy-style absolute-form target and a Host with a bad port: url.path is
   assert.equal(second.attributes['server.address'], 'shop.example');
   assert.equal('server.port' in second.attributes, false, 'port 99999 is not a port: not reported');
 });
+
+test("a body read in req.on('data'/'end') callbacks runs in the SERVER span's context, and so does res 'finish'", async () => {
+  const app = await startServerFixture('server.cjs', { env: { REQUESTS: '2' } });
+  // Two chunks in two socket reads: the second arrives in a socket callback of its own.
+  const response = new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: app.port, path: '/body', method: 'POST', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(JSON.parse(body)));
+    });
+    req.on('error', reject);
+    req.write('first chunk');
+    app.child.waitForOutput(/body-data 1/).then(() => req.end('second chunk'), reject);
+  });
+  const seen = await response;
+  const spans = await app.finish(3);
+  const { stdout } = await app.child.result;
+
+  // POST (SERVER /body)
+  // └─ GET (CLIENT /echo)        made in the req 'end' callback
+  //    └─ GET (SERVER /echo)
+  const body = serverSpan(spans, '/body');
+  assertChild(clientSpan(spans, '/echo'), body);
+  assert.deepEqual(seen, { data: [body.spanId, body.spanId], end: body.spanId });
+  assert.match(stdout, new RegExp(`^finish-active ${body.spanId}$`, 'm'));
+});

@@ -155,6 +155,31 @@ function serverAttributes(
   return attributes;
 }
 
+type AnyEmit = (this: object, event: string | symbol, ...args: unknown[]) => boolean;
+
+/**
+ * Makes the events of one request and its response ('data', 'end', 'close' on req; 'finish',
+ * 'close', 'drain' on res) run in the SERVER span's context. Node emits them from the connection's
+ * socket callbacks, whose context is the connection's (none, or a previous request's on a
+ * keep-alive connection). Without this, a body read with req.on('data') / req.on('end'), as body
+ * parsers do, would start the calls made after it as new traces (ignoring a sampled-off parent),
+ * and a log line written on res 'finish' would carry no trace id. One closure per request, set as
+ * the own `emit` of both objects; the emitting itself is the prototype's.
+ */
+function runEventsInContext(req: IncomingMessage, res: ServerResponse, spanContext: Context): void {
+  const emitInSpanContext = function (this: { _events?: Record<string | symbol, unknown> }, event: string | symbol): boolean {
+    let proto = Object.getPrototypeOf(this) as { emit: AnyEmit };
+    // An object whose prototype is this very request (Object.create(req)) must not loop.
+    while (proto.emit === emitInSpanContext) proto = Object.getPrototypeOf(proto) as { emit: AnyEmit };
+    // Most of a request's events ('socket', 'prefinish', 'readable', 'resume' …) have no
+    // listener: nothing runs, so no context to enter (EventEmitter's own listener table).
+    if (this._events !== undefined && this._events[event] === undefined) return proto.emit.apply(this, arguments as unknown as [string]);
+    return context.with(spanContext, Reflect.apply, undefined, proto.emit, this, arguments) as boolean;
+  };
+  (req as { emit: unknown }).emit = emitInSpanContext;
+  (res as { emit: unknown }).emit = emitInSpanContext;
+}
+
 /** The context to emit in, or undefined when this request is not traced. Never throws. */
 function startServerSpan(
   tracer: Tracer,
@@ -193,7 +218,9 @@ function startServerSpan(
       res.on('finish', onServerResponseFinish);
       res.on('close', onServerResponseClose);
     }
-    return trace.setSpan(parent, span);
+    const spanContext = trace.setSpan(parent, span);
+    runEventsInContext(req, res, spanContext);
+    return spanContext;
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_START', 'http: starting a server span failed', err);
     return undefined;
