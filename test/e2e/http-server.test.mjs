@@ -240,3 +240,17 @@ test("a body read in req.on('data'/'end') callbacks runs in the SERVER span's co
   assert.deepEqual(seen, { data: [body.spanId, body.spanId], end: body.spanId });
   assert.match(stdout, new RegExp(`^finish-active ${body.spanId}$`, 'm'));
 });
+
+test('a traceparent the app passes on in a raw header list is replaced by ours, not sent twice', async () => {
+  const app = await startServerFixture('server.cjs', { env: { REQUESTS: '2' } });
+  const { inner } = JSON.parse((await send(app.port, '/outbound?stale=1')).body);
+  const spans = await app.finish(3);
+  // GET (SERVER /outbound)
+  // └─ GET (CLIENT /echo)       its traceparent, alone, reached /echo
+  //    └─ GET (SERVER /echo)
+  const client = clientSpan(spans, '/echo');
+  const seen = JSON.parse(inner);
+  assert.equal(seen.traceparent, `00-${client.traceId}-${client.spanId}-01`);
+  assert.deepEqual(seen.rawHeaderNames.filter((n) => n.toLowerCase() === 'traceparent'), ['traceparent']);
+  assertChild(serverSpan(spans, '/echo'), client);
+});

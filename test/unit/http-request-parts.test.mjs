@@ -56,6 +56,11 @@ test('argsWithHeaders: array headers, flat and paired, are extended in kind', ()
   const a1 = [{ headers: flat }];
   assert.deepEqual(argsWithHeaders(a1, readRequestTarget(a1, 'http'), { traceparent: 'tp' })[0].headers, ['X-A', '1', 'traceparent', 'tp']);
   assert.deepEqual(flat, ['X-A', '1']);
+  // A propagation header already in a list (any case) is replaced, not sent twice.
+  const stale = [{ headers: ['Traceparent', 'old', 'X-A', '1', 'BAGGAGE', 'k=v'] }];
+  assert.deepEqual(argsWithHeaders(stale, readRequestTarget(stale, 'http'), { traceparent: 'tp', baggage: 'k=w' })[0].headers, ['X-A', '1', 'traceparent', 'tp', 'baggage', 'k=w']);
+  const stalePairs = [{ headers: [['traceparent', 'old'], ['X-A', '1']] }];
+  assert.deepEqual(argsWithHeaders(stalePairs, readRequestTarget(stalePairs, 'http'), { traceparent: 'tp' })[0].headers, [['X-A', '1'], ['traceparent', 'tp']]);
   const paired = [['X-A', '1']];
   const a2 = ['http://h/', { headers: paired }];
   assert.deepEqual(argsWithHeaders(a2, readRequestTarget(a2, 'http'), { traceparent: 'tp' })[1].headers, [['X-A', '1'], ['traceparent', 'tp']]);

@@ -91,11 +91,17 @@ function copyOptions(options: object): Record<string, unknown> {
 
 function mergeHeaders(appHeaders: unknown, injected: Record<string, string>): unknown {
   if (Array.isArray(appHeaders)) {
-    // Node accepts [[name, value], …] and a flat [name, value, …] list: extend it in kind.
+    // Node accepts [[name, value], …] and a flat [name, value, …] list: extend it in kind. Node
+    // sends every entry of a list, so a `Traceparent` the app passes on (a proxy forwarding the
+    // incoming headers) is dropped here; sent twice, it would make the receiver ignore both.
+    const isInjected = (name: unknown): boolean => typeof name === 'string' && Object.hasOwn(injected, name.toLowerCase());
     if (appHeaders.length > 0 && Array.isArray(appHeaders[0])) {
-      return [...appHeaders, ...Object.entries(injected)];
+      return [...appHeaders.filter((pair: unknown[]) => !isInjected(pair[0])), ...Object.entries(injected)];
     }
-    const flat = appHeaders.slice();
+    const flat: unknown[] = [];
+    for (let i = 0; i < appHeaders.length; i += 2) {
+      if (!isInjected(appHeaders[i])) flat.push(appHeaders[i], appHeaders[i + 1]);
+    }
     for (const name of Object.keys(injected)) flat.push(name, injected[name]);
     return flat;
   }
