@@ -134,7 +134,7 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const HEADER_OPTIONS = {
   lowerCaseKeys: true,
   check: (key: string, value: string): string | undefined =>
-    !HEADER_NAME.test(key) ? 'is not a valid header name' : !HEADER_VALUE.test(value) ? 'has a value with control characters' : undefined,
+    !HEADER_NAME.test(key) ? 'is not a valid header name' : !HEADER_VALUE.test(value) ? 'has a value HTTP cannot carry (control characters, or characters beyond Latin-1)' : undefined,
 };
 
 function parseProtocol(name: string, raw: string | undefined, fallback: OtlpProtocol): OtlpProtocol {
