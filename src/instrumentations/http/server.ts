@@ -164,7 +164,7 @@ type AnyEmit = (this: object, event: string | symbol, ...args: unknown[]) => boo
  * keep-alive connection). Without this, a body read with req.on('data') / req.on('end'), as body
  * parsers do, would start the calls made after it as new traces (ignoring a sampled-off parent),
  * and a log line written on res 'finish' would carry no trace id. One closure per request, set as
- * the own `emit` of both objects; the emitting itself is the prototype's.
+ * the own (non-enumerable) `emit` of both objects; the emitting itself is the prototype's.
  */
 function runEventsInContext(req: IncomingMessage, res: ServerResponse, spanContext: Context): void {
   const emitInSpanContext = function (this: { _events?: Record<string | symbol, unknown> }, event: string | symbol): boolean {
@@ -176,8 +176,10 @@ function runEventsInContext(req: IncomingMessage, res: ServerResponse, spanConte
     if (this._events !== undefined && this._events[event] === undefined) return proto.emit.apply(this, arguments as unknown as [string]);
     return context.with(spanContext, Reflect.apply, undefined, proto.emit, this, arguments) as boolean;
   };
-  (req as { emit: unknown }).emit = emitInSpanContext;
-  (res as { emit: unknown }).emit = emitInSpanContext;
+  // Not enumerable: Object.keys(req), a spread or a logger's dump of req/res show what they did.
+  const property = { value: emitInSpanContext, writable: true, enumerable: false, configurable: true };
+  Object.defineProperty(req, 'emit', property);
+  Object.defineProperty(res, 'emit', property);
 }
 
 /** The context to emit in, or undefined when this request is not traced. Never throws. */
