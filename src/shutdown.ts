@@ -7,10 +7,11 @@
  * - process.exit(): 'exit' listeners run synchronously and the event loop never turns again, so
  *   the processors hand their queue to a synchronous export (a child process that POSTs it),
  *   bounded by the shutdown timeout.
- * - SIGTERM / SIGINT / SIGHUP: if the app listens for the signal itself, it keeps control and we
- *   only flush. If we are the only listener, Node's default was to die, so after a bounded flush
- *   we remove our listener and re-raise the signal: the process dies of it, as it would have
- *   without us (unlike agents whose SIGTERM handler keeps an http server alive).
+ * - SIGTERM / SIGINT / SIGHUP: if the app listens for the signal itself, it keeps control and our
+ *   listener is not even there (see installSignalHandlers); its exit flushes as above. If it does
+ *   not, Node's default was to die, so after a bounded flush we remove our listener and re-raise
+ *   the signal: the process dies of it, as it would have without us (unlike agents whose SIGTERM
+ *   handler keeps an http server alive).
  */
 import type { SpanProcessor } from './sdk/types';
 import { log } from './log';
@@ -117,20 +118,76 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
     }
   });
 
+  installSignalHandlers(processor, flushBounded, () => signalsSinceTurn++);
+
+}
+
+/**
+ * Our listener for SIGTERM / SIGINT / SIGHUP is there only while the app has none. Node's default
+ * for a signal nobody listens to is death, so ours flushes, then re-raises the signal with no
+ * listener left, and the process dies of it as it would have without us. Once the app listens,
+ * ours steps aside: `process.listeners(signal)` is then exactly the app's. Code that re-raises
+ * only when it is the sole listener (signal-exit, behind execa, ora, write-file-atomic …) would
+ * otherwise leave the process running forever on SIGTERM. The app's own exit then flushes ('exit',
+ * 'beforeExit'); ours comes back when the app's last listener goes.
+ */
+function installSignalHandlers(processor: SpanProcessor, flushBounded: () => Promise<void>, onAnySignal: () => void): void {
+  const handlers = new Map<string | symbol, () => void>();
+  // Our own on()/off() emit 'newListener'/'removeListener' too; those must not move us again.
+  let adjusting = false;
+  const attach = (signal: string | symbol): void => {
+    adjusting = true;
+    try {
+      process.on(signal as NodeJS.Signals, handlers.get(signal)!);
+    } finally {
+      adjusting = false;
+    }
+  };
+  const detach = (signal: string | symbol): void => {
+    adjusting = true;
+    try {
+      process.removeListener(signal as NodeJS.Signals, handlers.get(signal)!);
+    } finally {
+      adjusting = false;
+    }
+  };
+  const isAttached = (signal: string | symbol): boolean => process.listeners(signal as NodeJS.Signals).includes(handlers.get(signal)!);
+
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
-      signalsSinceTurn++;
-      if (process.listenerCount(signal) > 1) {
-        // The app handles this signal: it decides whether and when to exit.
-        void flushBounded();
-        return;
-      }
+      onAnySignal();
       processor.prepareForExit?.();
       void flushBounded().finally(() => {
-        process.removeListener(signal, onSignal);
+        if (isAttached(signal)) detach(signal);
+        // The app may have started listening meanwhile: then it decides.
         if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
       });
     };
-    process.on(signal, onSignal);
+    handlers.set(signal, onSignal);
+    if (process.listenerCount(signal) === 0) attach(signal);
   }
+
+  const stepAside = (signal: string | symbol): void => {
+    try {
+      if (isAttached(signal) && process.listenerCount(signal as NodeJS.Signals) > 1) detach(signal);
+    } catch (err) {
+      log.errorOnce('OTELI_E_SIGNAL_LISTENER', "stepping aside for the app's signal listener failed", err);
+    }
+  };
+  process.on('newListener', (event: string | symbol) => {
+    // Fires before the app's listener is added, and after Node's own 'newListener' hook decided
+    // the signal is already watched (ours): removing ours now would make Node stop watching it.
+    // So once the app's listener is in place.
+    if (adjusting || !handlers.has(event)) return;
+    queueMicrotask(() => stepAside(event));
+  });
+  process.on('removeListener', (event: string | symbol) => {
+    // Fires after the app's listener is gone.
+    if (adjusting || !handlers.has(event)) return;
+    try {
+      if (process.listenerCount(event as NodeJS.Signals) === 0) attach(event);
+    } catch (err) {
+      log.errorOnce('OTELI_E_SIGNAL_LISTENER', 'taking the signal back from the app failed', err);
+    }
+  });
 }

@@ -126,3 +126,20 @@ for (const pending of [false, true]) {
     if (pending) assert.deepEqual((await receiver.waitForSpans(1)).map((s) => s.name), ['busy']);
   });
 }
+
+test('a SIGTERM listener that re-raises only when it is the sole listener (signal-exit) still ends the app (143)', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('sole-listener-sigterm.js')], {
+    env: receiverEnv(receiver, { OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+    timeoutMs: 15000,
+  });
+  // The app sees its own listener only: ours stands aside while the app listens.
+  await child.waitForOutput(/ready, SIGTERM listeners: 1\n/);
+  child.kill('SIGTERM');
+  const run = await child.result;
+  assert.equal(run.code, 143, `exit ${run.code} ${run.signal}\n${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /^cleanup$/m);
+  // Its re-raised signal found our listener back in place: flushed, then died of it.
+  assert.deepEqual((await receiver.waitForSpans(1)).map((s) => s.name), ['started']);
+});
