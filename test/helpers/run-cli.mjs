@@ -1,6 +1,6 @@
 // Runs the real CLI (`node bin/otel-instrument.js …`) the way a user does, with a clean
 // environment: none of the developer's OTEL_* or NODE_OPTIONS leak into a test.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,25 @@ export function receiverEnv(receiver, extra = {}) {
 }
 
 /**
+ * SIGKILLs a process and everything below it. A timed-out CLI's app would otherwise live on,
+ * holding the pipes open, and the test would wait forever instead of failing.
+ */
+function killTree(pid) {
+  let children = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    // no children, or no pgrep
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  for (const child of children) killTree(child);
+}
+
+/**
  * Spawns any command (default: node) with a clean env; returns the child with `result`
  * (Promise<{ code, signal, stdout, stderr }>) and `waitForOutput(regex, { stream })`.
  */
@@ -48,7 +67,7 @@ export function spawnProcess(command, args, { cwd = ROOT, env = {}, timeoutMs = 
   };
   child.stdout.setEncoding('utf8').on('data', (d) => { out.stdout += d; check(); });
   child.stderr.setEncoding('utf8').on('data', (d) => { out.stderr += d; check(); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => killTree(child.pid), timeoutMs);
   child.result = new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
