@@ -13,6 +13,7 @@ import { copyReadsGlobal } from './api-copies/compatibility';
 import { forEachApiCopyAlreadyLoaded } from './api-copies/already-loaded';
 import { reportForeignTracersAlreadyLoaded } from './foreign-tracers/already-loaded';
 import { noteGlobalTaken } from './foreign-tracers/report';
+import { setOurTracerProvider, watchProviderRegistration } from './foreign-tracers/sdk-use';
 
 export interface GlobalSdkParts {
   readonly tracerProvider: api.TracerProvider;
@@ -62,6 +63,8 @@ export function registerGlobals(parts: GlobalSdkParts): void {
   if (ok) {
     registered = parts;
     sharingCopies.push({ copy: api as unknown as ApiCopy, version: globalObject()?.version ?? '' });
+    setOurTracerProvider(parts.tracerProvider);
+    watchProviderRegistration(api.trace);
   } else {
     noteGlobalTaken();
     log.warnOnce(
@@ -127,6 +130,7 @@ export function adoptApiCopy(copy: unknown, version: string | undefined, where: 
     if (sharesGlobal(copy)) {
       log.debug(`@opentelemetry/api ${where} reads the global registered by API ${current}`);
       sharingCopies.push({ copy, version: version ?? current });
+      watchProviderRegistration(copy.trace);
       return 'shares-global';
     }
     if (version !== undefined) {
@@ -171,6 +175,7 @@ function reRegister(copy: ApiCopy, parts: GlobalSdkParts, where: string): AdoptO
     `@opentelemetry/api ${where} is newer than API ${previous?.version ?? '?'}: otel-instrument's provider, context manager and propagator registered again through it`,
   );
   sharingCopies.push({ copy, version: next.version ?? '' });
+  watchProviderRegistration(copy.trace);
   return 're-registered';
 }
 

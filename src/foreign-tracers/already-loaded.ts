@@ -7,6 +7,7 @@ import { sep } from 'node:path';
 import { packageBasedir, packageVersion } from '../hooks/package-version';
 import { FOREIGN_TRACERS } from './known';
 import { reportForeignTracer, watchActivation } from './report';
+import { watchSdkUse } from './sdk-use';
 
 export function reportForeignTracersAlreadyLoaded(): void {
   const byDir = new Map(FOREIGN_TRACERS.map((t) => [`${sep}node_modules${sep}${t.module.split('/').join(sep)}`, t]));
@@ -17,6 +18,11 @@ export function reportForeignTracersAlreadyLoaded(): void {
     for (const [suffix, tracer] of byDir) {
       if (!basedir.endsWith(suffix)) continue;
       seen.add(basedir);
+      if (tracer.kind === 'sdk') {
+        // Loaded before us without registering (that would be OTELI_W_GLOBAL_TAKEN): watch its use.
+        watchSdkUse(mainExportsIfLoaded(basedir), packageVersion(basedir));
+        continue;
+      }
       if (tracer.activation === undefined) {
         reportForeignTracer(tracer, packageVersion(basedir));
         continue;

@@ -17,6 +17,10 @@ export default defineInstrumentation({
     module: tracer.module,
     versions: '*',
     load: (): PatchFunction => (moduleExports, _ctx, version) => {
+      if (tracer.kind === 'sdk') {
+        (require('./sdk-use') as typeof import('./sdk-use')).watchSdkUse(moduleExports, version);
+        return undefined;
+      }
       const report = require('./report') as typeof import('./report');
       if (tracer.activation === undefined) report.reportForeignTracer(tracer, version);
       else report.watchActivation(tracer, moduleExports, version);

@@ -24,8 +24,8 @@ export interface ForeignTracer {
 }
 
 export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
-  // The core of every OpenTelemetry JS SDK (sdk-trace-node and sdk-node load it). On its own it
-  // patches nothing, so nothing of ours stands down.
+  // The core of every OpenTelemetry JS SDK (sdk-trace-node and sdk-node load it). It patches
+  // nothing, so nothing of ours stands down; it is reported once the app uses it (sdk-use.ts).
   { module: '@opentelemetry/sdk-trace-base', kind: 'sdk', standDown: [] },
   { module: '@opentelemetry/instrumentation-http', kind: 'instrumentation', standDown: ['http'] },
   { module: '@opentelemetry/instrumentation-undici', kind: 'instrumentation', standDown: ['undici'] },

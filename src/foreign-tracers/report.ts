@@ -49,9 +49,10 @@ export function reportForeignTracer(tracer: ForeignTracer, version: string | und
   }
   for (const id of tracer.standDown) standDown(id, `${tracer.module} is loaded`);
   const what = tracer.kind === 'agent' ? 'another tracing agent' : tracer.kind === 'sdk' ? 'its own OpenTelemetry SDK' : 'its own OpenTelemetry instrumentation';
+  const verb = tracer.kind === 'sdk' ? 'uses' : tracer.activation === undefined ? 'loads' : 'starts';
   log.warnOnce(
     WARNING_CODES[tracer.kind],
-    `the app ${tracer.activation === undefined ? 'loads' : 'starts'} ${what}, ${tracer.module}${version === undefined ? '' : `@${version}`}: ${consequence(tracer)}`,
+    `the app ${verb} ${what}, ${tracer.module}${version === undefined ? '' : `@${version}`}: ${consequence(tracer)}`,
   );
 }
 

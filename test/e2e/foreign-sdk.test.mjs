@@ -32,7 +32,7 @@ test('@opentelemetry/sdk-trace-node started by the app: one warning, one SERVER 
   assert.equal(lines.length, 1, run.stderr);
   assert.match(
     lines[0],
-    /^\[otel-instrument\] warn OTELI_W_FOREIGN_SDK: the app loads its own OpenTelemetry SDK, @opentelemetry\/sdk-trace-base@\d+\.\d+\.\d+: .*provider\.register\(\).*/,
+    /^\[otel-instrument\] warn OTELI_W_FOREIGN_SDK: the app uses its own OpenTelemetry SDK, @opentelemetry\/sdk-trace-base@\d+\.\d+\.\d+: .*provider\.register\(\).*/,
   );
 
   const spans = await receiver.waitForSpans(4);
@@ -50,6 +50,20 @@ test('@opentelemetry/sdk-trace-node started by the app: one warning, one SERVER 
     // context manager is ours, whoever's tracer starts the span.
     assert.deepEqual(seen.own, [{ name: 'via-provider', traceId: server.traceId, parentSpanId: server.spanId }]);
   }
+});
+
+test('@opentelemetry/sdk-trace-base loaded but never used: no warning, our spans as usual', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const child = spawnCli(['node', fixture('loads-sdk.cjs')], { env: receiverEnv(receiver, { REQUESTS: '1' }) });
+  const [, port] = await child.waitForOutput(/listening (\d+)/);
+  assert.equal((await httpGet(Number(port), '/')).status, 200);
+  const run = await child.result;
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(warnings(run.stderr), []);
+  // GET (SERVER)
+  // └─ via-api (INTERNAL)
+  assert.equal(drawTree(await receiver.waitForSpans(2)), 'GET (SERVER)\n└─ via-api (INTERNAL)');
 });
 
 test('an SDK preloaded with --require registers before us: OTELI_W_GLOBAL_TAKEN only, one SERVER span per request', async (t) => {
