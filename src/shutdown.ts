@@ -135,22 +135,16 @@ function installSignalHandlers(processor: SpanProcessor, flushBounded: () => Pro
   const handlers = new Map<string | symbol, () => void>();
   // Our own on()/off() emit 'newListener'/'removeListener' too; those must not move us again.
   let adjusting = false;
-  const attach = (signal: string | symbol): void => {
+  const adjust = (change: () => void): void => {
     adjusting = true;
     try {
-      process.on(signal as NodeJS.Signals, handlers.get(signal)!);
+      change();
     } finally {
       adjusting = false;
     }
   };
-  const detach = (signal: string | symbol): void => {
-    adjusting = true;
-    try {
-      process.removeListener(signal as NodeJS.Signals, handlers.get(signal)!);
-    } finally {
-      adjusting = false;
-    }
-  };
+  const attach = (signal: string | symbol): void => adjust(() => process.on(signal as NodeJS.Signals, handlers.get(signal)!));
+  const detach = (signal: string | symbol): void => adjust(() => process.removeListener(signal as NodeJS.Signals, handlers.get(signal)!));
   const isAttached = (signal: string | symbol): boolean => process.listeners(signal as NodeJS.Signals).includes(handlers.get(signal)!);
 
   for (const signal of SIGNALS) {

@@ -98,6 +98,7 @@ function appWithOwnInstrumentation(t) {
   const dir = mkdtempSync(join(tmpdir(), 'oteli-foreign-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(fixture('own-instrumentation.cjs'), join(dir, 'app.cjs'));
+  cpSync(fixture('serve-requests.cjs'), join(dir, 'serve-requests.cjs'));
   const pkg = join(dir, 'node_modules', '@opentelemetry', 'instrumentation-http');
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@opentelemetry/instrumentation-http', version: '0.200.0', main: 'index.js' }));
