@@ -119,7 +119,6 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
   });
 
   installSignalHandlers(processor, flushBounded, () => signalsSinceTurn++);
-
 }
 
 /**
