@@ -160,8 +160,8 @@ type AnyEmit = (this: object, event: string | symbol, ...args: unknown[]) => boo
 /**
  * Makes the events of one request and its response ('data', 'end', 'close' on req; 'finish',
  * 'close', 'drain' on res) run in the SERVER span's context. Node emits them from the connection's
- * socket callbacks, whose context is the connection's (none, or a previous request's on a
- * keep-alive connection). Without this, a body read with req.on('data') / req.on('end'), as body
+ * socket callbacks, whose context is the connection's (the accepting server's, normally none),
+ * not the request's. Without this, a body read with req.on('data') / req.on('end'), as body
  * parsers do, would start the calls made after it as new traces (ignoring a sampled-off parent),
  * and a log line written on res 'finish' would carry no trace id. One closure per request, set as
  * the own (non-enumerable) `emit` of both objects; the emitting itself is the prototype's.
