@@ -3,6 +3,7 @@
  * stand-down of our instrumentations it replaces.
  */
 import { context } from '@opentelemetry/api';
+import { wrap } from '../hooks/wrap';
 import { log } from '../log';
 import { suppressTracing } from '../sdk/suppress-tracing';
 import { standDown } from '../stand-down';
@@ -59,12 +60,12 @@ export function reportForeignTracer(tracer: ForeignTracer, version: string | und
 /**
  * An agent with an `activation` (known.ts): reported as soon as it is tracing, which is now when
  * it was started before we saw it (a `--require` preload), else when the app starts it. Its start
- * method is wrapped in place; `this`, arguments, return value and errors pass through.
+ * method is wrapped in place (hooks/wrap: once, undone if the patch fails); `this`, arguments,
+ * return value and errors pass through.
  */
 export function watchActivation(tracer: ForeignTracer, agent: any, version: string | undefined): void {
   const activation = tracer.activation;
-  const start: unknown = agent?.[activation?.method ?? ''];
-  if (activation === undefined || typeof start !== 'function') {
+  if (activation === undefined || typeof agent?.[activation.method] !== 'function') {
     // Not the shape we know: loading it has to count as starting it.
     reportForeignTracer(tracer, version);
     return;
@@ -74,21 +75,18 @@ export function watchActivation(tracer: ForeignTracer, agent: any, version: stri
     return;
   }
   log.debug(`${tracer.module}${version === undefined ? '' : `@${version}`} is loaded, not started: nothing stands down until ${activation.method}()`);
-  agent[activation.method] = function startForeignAgent(this: unknown): unknown {
-    // Suppressed: an agent that calls its server while starting (elastic-apm-node asks its APM
-    // Server for its version) must not get a CLIENT span from us, who stand down a moment later.
-    // Timers it sets up in here inherit that, and they are its own background work too.
-    const result = context.with(
-      suppressTracing(context.active()),
-      start as (...args: unknown[]) => unknown,
-      this,
-      ...(arguments as unknown as unknown[]),
-    );
-    try {
-      if (activation.isTracing(agent)) reportForeignTracer(tracer, version);
-    } catch (err) {
-      log.errorOnce('OTELI_E_FOREIGN_ACTIVATION', `checking whether ${tracer.module} started failed`, err);
-    }
-    return result;
-  };
+  wrap(agent, activation.method, (start: (...args: unknown[]) => unknown) =>
+    function startForeignAgent(this: unknown): unknown {
+      // Suppressed: an agent that calls its server while starting (elastic-apm-node asks its APM
+      // Server for its version) must not get a CLIENT span from us, who stand down a moment later.
+      // Timers it sets up in here inherit that, and they are its own background work too.
+      const result = context.with(suppressTracing(context.active()), start, this, ...(arguments as unknown as unknown[]));
+      try {
+        if (activation.isTracing(agent)) reportForeignTracer(tracer, version);
+      } catch (err) {
+        log.errorOnce('OTELI_E_FOREIGN_ACTIVATION', `checking whether ${tracer.module} started failed`, err);
+      }
+      return result;
+    },
+  );
 }

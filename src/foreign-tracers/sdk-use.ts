@@ -5,6 +5,7 @@
  * global), or takes a tracer from its own provider. Loading @opentelemetry/sdk-trace-base for a
  * type, an exporter class or set-up code behind a flag is none, and gets no warning.
  */
+import { wrap } from '../hooks/wrap';
 import { log } from '../log';
 import { FOREIGN_TRACERS, type ForeignTracer } from './known';
 import { reportForeignTracer } from './report';
@@ -15,8 +16,6 @@ const SDK = FOREIGN_TRACERS.find((t) => t.kind === 'sdk') as ForeignTracer;
 let ourTracerProvider: unknown;
 /** The app's sdk-trace-base version, once its loading was seen. */
 let sdkVersion: string | undefined;
-const watchedTraceApis = new WeakSet<object>();
-const watchedPrototypes = new WeakSet<object>();
 
 function reportUse(): void {
   reportForeignTracer(SDK, sdkVersion);
@@ -28,21 +27,20 @@ export function setOurTracerProvider(provider: unknown): void {
 
 /**
  * Watches one copy's `trace` API (ours, or an app copy that shares our global) for the app
- * registering a tracer provider of its own. The call itself goes through unchanged.
+ * registering a tracer provider of its own. The call itself goes through unchanged; wrap() makes
+ * a second call for the same copy a no-op.
  */
 export function watchProviderRegistration(traceApi: { setGlobalTracerProvider(provider: unknown): boolean }): void {
-  if (watchedTraceApis.has(traceApi)) return;
-  watchedTraceApis.add(traceApi);
-  const register = traceApi.setGlobalTracerProvider;
-  if (typeof register !== 'function') return;
-  traceApi.setGlobalTracerProvider = function setGlobalTracerProvider(this: unknown, provider: unknown): boolean {
-    try {
-      if (provider !== ourTracerProvider) reportUse();
-    } catch (err) {
-      log.errorOnce('OTELI_E_FOREIGN_SDK_WATCH', 'noting the app\'s own tracer provider failed', err);
-    }
-    return register.apply(this, arguments as unknown as [unknown]);
-  };
+  wrap(traceApi, 'setGlobalTracerProvider', (register) =>
+    function setGlobalTracerProvider(this: unknown, provider: unknown): boolean {
+      try {
+        if (provider !== ourTracerProvider) reportUse();
+      } catch (err) {
+        log.errorOnce('OTELI_E_FOREIGN_SDK_WATCH', "noting the app's own tracer provider failed", err);
+      }
+      return register.apply(this, arguments as unknown as [unknown]);
+    },
+  );
 }
 
 /**
@@ -52,21 +50,20 @@ export function watchProviderRegistration(traceApi: { setGlobalTracerProvider(pr
  */
 export function watchSdkUse(sdkExports: any, version: string | undefined): void {
   sdkVersion ??= version;
-  const proto = sdkExports?.BasicTracerProvider?.prototype as Record<string, unknown> | undefined;
-  const original = proto?.getTracer;
-  if (proto === undefined || typeof original !== 'function') {
+  const proto = sdkExports?.BasicTracerProvider?.prototype as { getTracer?: (...args: unknown[]) => unknown } | undefined;
+  if (proto === undefined || typeof proto.getTracer !== 'function') {
     // Not the shape we know: loading it has to count as using it.
     reportUse();
     return;
   }
-  if (watchedPrototypes.has(proto)) return;
-  watchedPrototypes.add(proto);
-  proto.getTracer = function getTracer(this: unknown): unknown {
-    try {
-      reportUse();
-    } catch {
-      // a warning is best effort
-    }
-    return (original as (...args: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
-  };
+  wrap(proto, 'getTracer', (getTracer) =>
+    function (this: unknown): unknown {
+      try {
+        reportUse();
+      } catch {
+        // a warning is best effort
+      }
+      return getTracer!.apply(this, arguments as unknown as unknown[]);
+    },
+  );
 }
