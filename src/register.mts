@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 try {
+  // Before anything else, and also in processes we do not trace (a package manager run by the CLI).
+  (require('./signal-report.js') as typeof import('./signal-report.js')).startSignalReport();
   const gate = require('./preload-gate.js') as typeof import('./preload-gate.js');
   const state = gate.agentState();
   if (gate.skipReason() === undefined) {

@@ -3,8 +3,11 @@
  * imports need the --import entry, register.mts). Never throws into the app.
  */
 import { agentState, reportStartFailure, skipReason } from './preload-gate';
+import { startSignalReport } from './signal-report';
 
 try {
+  // Before anything else, and also in processes we do not trace (a package manager run by the CLI).
+  startSignalReport();
   const state = agentState();
   if (!state.started && skipReason() === undefined) {
     state.started = true;

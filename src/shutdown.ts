@@ -14,6 +14,7 @@
  *   handler keeps an http server alive).
  */
 import type { SpanProcessor } from './sdk/types';
+import { constants } from 'node:os';
 import { log } from './log';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -122,6 +123,17 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
 }
 
 /**
+ * Dies of `signal` as Node's default action would have. As PID 1 (a container whose command is
+ * `otel-instrument node app.js`: the CLI execs, so the app is PID 1) the kernel ignores a default
+ * action, and the app would run on until the runtime's SIGKILL; it then exits 128+n instead, as
+ * it did under a forwarding launcher.
+ */
+function dieOf(signal: NodeJS.Signals): void {
+  if (process.pid === 1) process.exit(128 + (constants.signals[signal] ?? 0));
+  process.kill(process.pid, signal);
+}
+
+/**
  * Our listener for SIGTERM / SIGINT / SIGHUP is there only while the app has none. Node's default
  * for a signal nobody listens to is death, so ours flushes, then re-raises the signal with no
  * listener left, and the process dies of it as it would have without us. Once the app listens,
@@ -153,7 +165,7 @@ function installSignalHandlers(processor: SpanProcessor, flushBounded: () => Pro
       void flushBounded().finally(() => {
         if (isAttached(signal)) detach(signal);
         // The app may have started listening meanwhile: then it decides.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (process.listenerCount(signal) === 0) dieOf(signal);
       });
     };
     handlers.set(signal, onSignal);

@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { build } from '../scripts/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [suite, filter] = process.argv.slice(2);
@@ -17,6 +18,13 @@ function collect(dir) {
     else if (name.endsWith('.test.mjs') && (!filter || path.includes(filter))) out.push(path);
   }
   return out;
+}
+
+// The tests load dist/ (the unit tests too, as users load it): build it from the source first,
+// so a run never passes on stale output.
+if (build() !== 0) {
+  console.error('the build failed; no test was run');
+  process.exit(1);
 }
 
 const files = dirs.flatMap((d) => collect(join(here, d)));

@@ -1,18 +1,18 @@
 /**
- * Runs the user's command with the preload in NODE_OPTIONS, inherited stdio and forwarded
- * signals, then exits the way the command did: its exit code, or 128+n when it died of signal n
- * (the shell convention, so `$?` reads the same as without us).
+ * Runs the user's command with the preload in NODE_OPTIONS: by replacing this process with it
+ * where Node.js can (exec-command.ts), otherwise as a child (spawn-command.ts). Either way the
+ * command is found on PATH first, so "not found" and "not executable" are one line and 127 / 126.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readLauncherMode } from '../config';
 import { log } from '../log';
+import { canExec, execCommand } from './exec-command';
+import { resolveCommand } from './resolve-command';
+import { spawnCommand } from './spawn-command';
 
-const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const COMMAND_NOT_FOUND_EXIT_CODE = 127;
-const CANNOT_EXECUTE_EXIT_CODE = 126;
+export { exitCodeFor } from './spawn-command';
 
 /** file:// URL of dist/register.mjs. A URL needs no quoting in NODE_OPTIONS even with spaces (%20). */
 export function registerModuleUrl(): string {
@@ -34,37 +34,9 @@ export function nodeOptionsWithPreload(existing: string | undefined, registerUrl
   return current === '' ? preload : `${current} ${preload}`;
 }
 
-export function exitCodeFor(code: number | null, signal: NodeJS.Signals | null): number {
-  if (signal !== null) return 128 + (constants.signals[signal] ?? 0);
-  return code ?? 1;
-}
-
-function forwardSignals(child: ChildProcess): () => void {
-  // Ctrl-C in a terminal signals the whole foreground process group, the child included:
-  // forwarding would deliver a second SIGINT, and an app that treats a second Ctrl-C as "force
-  // quit" would behave differently under us. With our stdin on a terminal we leave SIGINT to the
-  // terminal; otherwise (pipes, containers, `kill <pid>`) we forward it.
-  const terminalDeliversSigint = process.stdin.isTTY === true;
-  // Having a listener also keeps the default action (death) away from us while the child runs:
-  // the child decides what a signal means, and we exit the way it did.
-  const handlers = FORWARDED_SIGNALS.map((signal) => {
-    const handler = (): void => {
-      if (signal === 'SIGINT' && terminalDeliversSigint) return;
-      try {
-        child.kill(signal);
-      } catch {
-        // The child is already gone; its 'exit' event will end us.
-      }
-    };
-    process.on(signal, handler);
-    return () => process.off(signal, handler);
-  });
-  return () => handlers.forEach((remove) => remove());
-}
-
-/** Spawns the command and exits this process when it ends. Never returns normally to do more work. */
+/** Runs the command; this process ends with it (or becomes it). */
 export function runCommand(command: readonly string[], envOverrides: Readonly<Record<string, string>>): void {
-  const [file, ...args] = command;
+  const file = command[0];
   const env: NodeJS.ProcessEnv = { ...process.env, ...envOverrides };
   const registerUrl = registerModuleUrl();
   if (existsSync(fileURLToPath(registerUrl))) {
@@ -75,36 +47,11 @@ export function runCommand(command: readonly string[], envOverrides: Readonly<Re
     log.warnOnce('OTELI_W_PRELOAD_MISSING', `${fileURLToPath(registerUrl)} not found (incomplete build or install?); running ${file} without tracing`);
   }
 
-  let child: ChildProcess;
-  try {
-    child = spawn(file, args, { stdio: 'inherit', env, shell: false });
-  } catch (err) {
-    // Synchronous failures: e.g. a NUL byte in an argument.
-    process.stderr.write(`otel-instrument: cannot run ${file}: ${(err as Error).message}\n`);
-    process.exit(CANNOT_EXECUTE_EXIT_CODE);
+  const resolved = resolveCommand(file, env.PATH);
+  if (!resolved.ok) {
+    process.stderr.write(`otel-instrument: ${resolved.message}\n`);
+    process.exit(resolved.exitCode);
   }
-
-  const stopForwarding = forwardSignals(child);
-  let finished = false;
-  const finish = (exitCode: number): void => {
-    if (finished) return;
-    finished = true;
-    stopForwarding();
-    process.exit(exitCode);
-  };
-
-  child.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') {
-      process.stderr.write(`otel-instrument: command not found: ${file}\n`);
-      finish(COMMAND_NOT_FOUND_EXIT_CODE);
-    } else if (err.code === 'EACCES') {
-      process.stderr.write(`otel-instrument: permission denied: ${file}\n`);
-      finish(CANNOT_EXECUTE_EXIT_CODE);
-    } else if (child.pid === undefined) {
-      process.stderr.write(`otel-instrument: cannot run ${file}: ${err.message}\n`);
-      finish(CANNOT_EXECUTE_EXIT_CODE);
-    }
-    // Otherwise (e.g. a failed kill) the child still runs; its 'exit' decides.
-  });
-  child.on('exit', (code, signal) => finish(exitCodeFor(code, signal)));
+  if (readLauncherMode(env) === 'exec' && canExec()) execCommand(resolved.path, command, env);
+  else spawnCommand(resolved.path, command, env);
 }

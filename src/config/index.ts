@@ -225,6 +225,14 @@ function readHttp(get: Get): HttpInstrumentationConfig {
   };
 }
 
+export type LauncherMode = 'exec' | 'spawn';
+
+/** OTEL_NODE_LAUNCHER, for the CLI: the only setting read before the command runs. */
+export function readLauncherMode(env: NodeJS.ProcessEnv = process.env): LauncherMode {
+  const name = 'OTEL_NODE_LAUNCHER';
+  return parseEnum(name, readEnv(env, name), ['exec', 'spawn'] as const, defaultOf(name) as LauncherMode);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -205,6 +205,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
       description: 'ms allowed for the final flush on exit, SIGTERM and SIGINT',
     },
     {
+      env: 'OTEL_NODE_LAUNCHER',
+      default: 'exec',
+      description:
+        'how the CLI runs the command: exec replaces the CLI with it (one process; Node.js with process.execve, 22.15+), spawn runs it as a child (always on Node.js 20)',
+    },
+    {
       env: 'OTEL_NODE_HTTP_EXCLUDED_URLS',
       default: undefined,
       description: 'comma-separated URL paths not traced (* matches anything)',

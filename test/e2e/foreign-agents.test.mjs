@@ -15,7 +15,6 @@ import { drawTree } from '../helpers/trace-tree.mjs';
 
 const APP = join(FIXTURES, 'foreign-sdk', 'agent-app.cjs');
 const warnings = (stderr) => stderr.split('\n').filter((l) => /OTELI_[WE]_/.test(l));
-const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 /** A stand-in for the agent's own backend (Datadog agent, APM Server) that keeps what it gets. */
 async function startAgentBackend(t) {
@@ -48,8 +47,6 @@ const AGENTS = {
       DD_REMOTE_CONFIGURATION_ENABLED: 'false',
       DD_RUNTIME_METRICS_ENABLED: 'false',
       DD_PROFILING_ENABLED: 'false',
-      // dd-trace 6's `dd-trace/init` refuses Node < 22 unless forced; CI runs this on Node 20 too.
-      DD_INJECT_FORCE: 'true',
     }),
     off: { DD_TRACE_ENABLED: 'false' },
     /** Its own header, and one traceparent whose trace id's low 64 bits are x-datadog-trace-id. */
@@ -132,11 +129,8 @@ for (const [name, agent] of Object.entries(AGENTS)) {
     ['started turned off', 'start', [], agent.off],
     [`preloaded with --require ${agent.preload}, turned off`, 'preloaded', ['--require', agent.preload], agent.off],
   ];
-  // dd-trace/init's guard loads part of the package and refuses before the tracer itself loads.
-  if (name === 'dd-trace') cases.push([`preloaded with --require ${agent.preload} on a Node.js it refuses (< 22)`, 'preloaded', ['--require', agent.preload], { DD_INJECT_FORCE: 'false' }]);
   for (const [how, start, nodeArgs, extraEnv] of cases) {
-    const skip = how.includes('refuses') && nodeMajor >= 22 && `${name} accepts Node.js ${process.version}`;
-    test(`${name} ${how}: no warning, our spans and traceparent as without it`, { skip }, async (t) => {
+    test(`${name} ${how}: no warning, our spans and traceparent as without it`, async (t) => {
       const backend = await startAgentBackend(t);
       const receiver = await startReceiver();
       t.after(() => receiver.close());

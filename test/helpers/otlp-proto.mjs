@@ -1,6 +1,7 @@
 // The independent oracle for our OTLP encoders: protobufjs with the official opentelemetry-proto
 // files that dd-trace vendors. Also turns a decoded request (protobuf or OTLP/JSON) into one
 // normalized span shape, so tests compare the two wire formats directly.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -11,6 +12,14 @@ const protoDir = join(
   dirname(require.resolve('dd-trace/package.json')),
   'packages/dd-trace/src/opentelemetry/otlp',
 );
+
+// A private path inside a rival agent (pinned exactly in package.json): an upgrade that moves it
+// must fail every test with one line naming the file, not with a protobufjs stack.
+for (const file of ['trace_service.proto', 'trace.proto', 'common.proto', 'resource.proto']) {
+  if (!existsSync(join(protoDir, file))) {
+    throw new Error(`OTLP oracle: ${join(protoDir, file)} is missing; the official .proto files come from the pinned dev dependency dd-trace`);
+  }
+}
 
 export const root = new protobuf.Root();
 // The official files import each other by bare name ("trace.proto"): resolve them in protoDir.

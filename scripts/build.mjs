@@ -1,0 +1,19 @@
+// Compiles src/ into a fresh dist/ (stale files from renamed sources must not survive).
+// `npm run build`, `npm pack` (prepack) and the test runner all build through here, so the
+// tests always run what the source says.
+import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function build() {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(build());
