@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { SIGNAL_REPORT_FD_ENV } from '../signal-report';
+import { SIGNAL_REPORT_FD_ENV } from '../agent/signal-report';
 import { SignalLedger } from './signal-ledger';
 import { CANNOT_EXECUTE_EXIT_CODE } from './resolve-command';
 

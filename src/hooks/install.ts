@@ -1,26 +1,41 @@
 /**
- * Installs the hook layer: picks the enabled definitions, starts the channel-based ones, and puts
- * ONE require hook and ONE import hook on exactly the modules the definitions target. When such a
- * module loads, its version is checked against the target's range, the patch is loaded (only now)
- * and applied once per exports object, and a throwing patch is undone and logged.
+ * Installs the hook layer: subscribes the channel-based instrumentations, and puts ONE require
+ * hook and ONE import hook on exactly the modules the enabled definitions and the agent's
+ * watchers target. When such a module loads, its version is checked against the targets' ranges,
+ * the patch is loaded (only now) and applied once per exports object, and a throwing patch is
+ * undone and logged.
+ *
+ * The import hook can only see modules the ESM loader wrapped, so it is installed whenever that
+ * loader is registered: with the hooks if it already was (`--import`), or later, when the import
+ * entry registers it after a `--require` entry started the agent (installImportHookIfReady).
  */
 import { syncBuiltinESMExports } from 'node:module';
-import type { Config } from '../config/types';
-import type { InstrumentationContext, InstrumentationDefinition, PatchFunction, PatchTarget } from './types';
+import type { InstrumentationContext, InstrumentationDefinition } from '../kit/definition';
 import { builtinName, hookGetBuiltinModule } from './builtin';
+import { subscribeChannels } from './channels';
 import { installImportHook } from './import-hook';
 import { packageVersion } from './package-version';
 import { installRequireHook } from './require-hook';
-import { selectDefinitions, targetFileName, targetModuleName, targetModuleNames } from './select';
+import { targetFileName, targetModuleName } from './select';
 import { satisfies } from './semver';
+import type { ModuleWatcher } from './watch';
 import { reportOnce, withUndoJournal } from './wrap';
-import { log } from '../log';
+import { isLogLevelEnabled, log } from '../log';
+
+type Apply = (exports: unknown, version: string | undefined) => unknown;
 
 interface Entry {
-  readonly def: InstrumentationDefinition;
-  readonly target: PatchTarget;
+  /** The instrumentation id, or the watcher's name. */
+  readonly id: string;
+  readonly module: string;
   readonly file: string | undefined;
-  patch?: PatchFunction;
+  readonly versions: string;
+  /** Watchers never warn about a version they do not watch. */
+  readonly isWatcher: boolean;
+  /** An instrumentation the user turned off: hooked only at debug level, to say why it is not traced. */
+  readonly disabledBy?: string;
+  readonly load: () => Apply;
+  apply?: Apply;
   loadFailed?: boolean;
 }
 
@@ -32,26 +47,33 @@ export interface PatchedModule {
   readonly version: string | undefined;
 }
 
+export interface HookPlan {
+  /** The enabled definitions (src/hooks/select.ts). */
+  readonly definitions: readonly InstrumentationDefinition[];
+  /** Definitions turned off, with the setting that did it: only for the debug log. */
+  readonly disabled?: ReadonlyArray<{ readonly def: InstrumentationDefinition; readonly by: string }>;
+  readonly watchers: readonly ModuleWatcher[];
+  readonly makeContext: (def: InstrumentationDefinition) => InstrumentationContext;
+}
+
 const entriesByModule = new Map<string, Entry[]>();
 /** Exports object as loaded → exports handed out after our patches (the same object when in place). */
 const handled = new WeakMap<object, unknown>();
 const patched: PatchedModule[] = [];
-const contexts = new Map<string, InstrumentationContext>();
-let makeContextFn: ((id: string) => InstrumentationContext) | undefined;
+/** Module name → the version of its first copy the hooks saw (for ctx.loadedVersion). */
+const loadedVersions = new Map<string, string>();
 let installed = false;
+let importHookInstalled = false;
+let internals = false;
+let hookedNames: string[] = [];
 
 /** What was patched so far, in order (for `bootstrap` and debugging). */
 export function getPatchedModules(): PatchedModule[] {
   return patched.map((p) => ({ ...p }));
 }
 
-function contextFor(id: string): InstrumentationContext {
-  let ctx = contexts.get(id);
-  if (ctx === undefined) {
-    ctx = makeContextFn!(id);
-    contexts.set(id, ctx);
-  }
-  return ctx;
+export function loadedVersionOf(module: string): string | undefined {
+  return loadedVersions.get(targetModuleName(module));
 }
 
 /** Split a hook name into its target module and file ('pg/lib/client.js' → 'pg', 'lib/client.js'). */
@@ -66,36 +88,50 @@ function resolveName(name: string): { module: string; file: string | undefined }
 }
 
 function inRange(entry: Entry, version: string | undefined, builtin: boolean): boolean {
-  const range = entry.target.versions;
-  if (range.trim() === '*' || range.trim() === '') return true;
+  const range = entry.versions.trim();
+  if (range === '*' || range === '') return true;
   // A builtin's range, when not '*', is read as a range of Node.js versions.
   const checked = builtin ? process.versions.node : version;
   return checked !== undefined && satisfies(checked, range);
 }
 
 function applyEntry(entry: Entry, exports: unknown, version: string | undefined, where: string): unknown {
-  const { def, target } = entry;
   if (entry.loadFailed) {
-    log.debug(`${def.id}: ${where} not patched: its patch failed to load earlier`);
+    log.debug(`${entry.id}: ${where} not patched: its patch failed to load earlier`);
     return exports;
   }
   try {
-    entry.patch ??= target.load();
-    if (typeof entry.patch !== 'function') throw new TypeError(`load() returned ${typeof entry.patch}, not a function`);
+    entry.apply ??= entry.load();
   } catch (err) {
     entry.loadFailed = true;
-    reportOnce('OTELI_E_PATCH_FAILED', `${def.id}: loading the patch for ${where}`, err);
+    reportOnce('OTELI_E_PATCH_FAILED', `${entry.id}: loading the patch for ${where}`, err);
     return exports;
   }
-  const patch = entry.patch;
+  const apply = entry.apply;
   try {
-    const result = withUndoJournal(() => patch(exports, contextFor(def.id), version));
-    log.debug(`${def.id}: patched ${where}`);
-    patched.push({ id: def.id, module: targetModuleName(target.module), file: entry.file, version });
+    const result = withUndoJournal(() => apply(exports, version));
+    log.debug(`${entry.id}: ${entry.isWatcher ? 'watching' : 'patched'} ${where}`);
+    if (!entry.isWatcher) patched.push({ id: entry.id, module: entry.module, file: entry.file, version });
     return result === undefined ? exports : result;
   } catch (err) {
-    reportOnce('OTELI_E_PATCH_FAILED', `${def.id}: patching ${where} threw; the module is left unpatched`, err);
+    reportOnce('OTELI_E_PATCH_FAILED', `${entry.id}: patching ${where} threw; the module is left unpatched`, err);
     return exports;
+  }
+}
+
+/**
+ * OTELI_W_UNSUPPORTED_VERSION only when no target of any enabled instrumentation took this
+ * module (and file): express 4 and 5 are two targets of one definition, and the one that does
+ * not match must not warn about the copy the other patched.
+ */
+function warnUnsupported(entries: readonly Entry[], module: string, version: string | undefined, basedir: string | undefined): void {
+  const byId = new Map<string, string[]>();
+  for (const entry of entries) byId.set(entry.id, [...(byId.get(entry.id) ?? []), entry.versions]);
+  for (const [id, ranges] of byId) {
+    log.warnOnce(
+      'OTELI_W_UNSUPPORTED_VERSION',
+      `${id}: ${module} version ${version ?? 'unknown'} is outside the supported range ${ranges.map((r) => `"${r}"`).join(' or ')}; not instrumented${basedir ? ` (${basedir})` : ''}`,
+    );
   }
 }
 
@@ -107,8 +143,8 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
       log.debug(`hook saw ${name}, which no instrumentation targets; left as is`);
       return exports;
     }
-    const entries = entriesByModule.get(resolved.module)!.filter((e) => e.file === resolved.file);
-    if (entries.length === 0) {
+    const all = entriesByModule.get(resolved.module)!.filter((e) => e.file === resolved.file);
+    if (all.length === 0) {
       log.debug(`no instrumentation targets ${name}; left as is`);
       return exports;
     }
@@ -122,19 +158,19 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
     }
     const builtin = basedir === undefined && builtinName(resolved.module) !== undefined;
     const version = builtin ? undefined : packageVersion(basedir);
+    if (version !== undefined && resolved.file === undefined && !loadedVersions.has(resolved.module)) loadedVersions.set(resolved.module, version);
     const where = `${name}${version === undefined ? '' : `@${version}`}${basedir ? ` (${basedir})` : ''}`;
 
-    let current: unknown = exports;
-    for (const entry of entries) {
-      if (!inRange(entry, version, builtin)) {
-        log.warnOnce(
-          'OTELI_W_UNSUPPORTED_VERSION',
-          `${entry.def.id}: ${resolved.module} version ${version ?? 'unknown'} is outside the supported range "${entry.target.versions}"; not instrumented${basedir ? ` (${basedir})` : ''}`,
-        );
-        continue;
-      }
-      current = applyEntry(entry, current, version, where);
+    for (const entry of all) {
+      if (entry.disabledBy !== undefined) log.debug(`${entry.id}: ${where} loaded, not traced: turned off by ${entry.disabledBy}`);
     }
+    const live = all.filter((e) => e.disabledBy === undefined);
+    const matching = live.filter((e) => inRange(e, version, builtin));
+    const instrumentations = live.filter((e) => !e.isWatcher);
+    if (instrumentations.length > 0 && !matching.some((e) => !e.isWatcher)) warnUnsupported(instrumentations, resolved.module, version, basedir);
+
+    let current: unknown = exports;
+    for (const entry of matching) current = applyEntry(entry, current, version, where);
     handled.set(exports, current);
     if (current !== exports && ((typeof current === 'object' && current !== null) || typeof current === 'function')) {
       handled.set(current, current);
@@ -150,58 +186,77 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
   }
 }
 
-/**
- * Install the hooks for the enabled definitions. Call once, after the ESM loader (if any) is
- * registered; a second call is ignored.
- */
-export function installHooks(
-  definitions: readonly InstrumentationDefinition[],
-  makeContext: (id: string) => InstrumentationContext,
-  config: Config,
-): void {
+function addEntry(entry: Entry): void {
+  if (entry.file !== undefined) internals = true;
+  let list = entriesByModule.get(entry.module);
+  if (list === undefined) entriesByModule.set(entry.module, (list = []));
+  list.push(entry);
+}
+
+function addDefinition(def: InstrumentationDefinition, ctx: (() => InstrumentationContext) | undefined, disabledBy?: string): void {
+  for (const target of def.targets) {
+    addEntry({
+      id: def.id,
+      module: targetModuleName(target.module),
+      file: targetFileName(target.file),
+      versions: target.versions,
+      isWatcher: false,
+      disabledBy,
+      load: () => {
+        const patch = target.load();
+        if (typeof patch !== 'function') throw new TypeError(`load() returned ${typeof patch}, not a function`);
+        return (exports, version) => patch(exports, ctx!(), version);
+      },
+    });
+  }
+}
+
+/** Install the hooks for the plan's definitions and watchers. Call once; a second call is ignored. */
+export function installHooks(plan: HookPlan): void {
   if (installed) {
     log.debug('hooks already installed; ignoring the second call');
     return;
   }
   installed = true;
-  makeContextFn = makeContext;
   try {
-    install(definitions, config);
+    install(plan);
   } catch (err) {
     // The preload never throws into the app: whatever got installed stays, the rest is skipped.
     reportOnce('OTELI_E_HOOKS_INSTALL', 'installing the instrumentation hooks', err);
   }
 }
 
-function install(definitions: readonly InstrumentationDefinition[], config: Config): void {
-  const selected = selectDefinitions(definitions, config);
+function install(plan: HookPlan): void {
+  const contexts = new Map<InstrumentationDefinition, InstrumentationContext>();
+  const contextOf = (def: InstrumentationDefinition) => (): InstrumentationContext => {
+    let ctx = contexts.get(def);
+    if (ctx === undefined) contexts.set(def, (ctx = plan.makeContext(def)));
+    return ctx;
+  };
+  for (const def of plan.definitions) addDefinition(def, contextOf(def));
+  for (const watcher of plan.watchers) {
+    addEntry({ id: watcher.name, module: targetModuleName(watcher.module), file: undefined, versions: watcher.versions, isWatcher: true, load: watcher.load });
+  }
+  // Only to say, at debug level, that a library the app loaded is not traced because it is off.
+  if (isLogLevelEnabled('debug')) for (const { def, by } of plan.disabled ?? []) addDefinition(def, undefined, by);
 
-  let internals = false;
-  for (const def of selected) {
-    for (const target of def.targets) {
-      const module = targetModuleName(target.module);
-      const file = targetFileName(target.file);
-      if (file !== undefined) internals = true;
-      let list = entriesByModule.get(module);
-      if (list === undefined) entriesByModule.set(module, (list = []));
-      list.push({ def, target, file });
-    }
+  for (const def of plan.definitions) {
+    if (def.channels !== undefined) subscribeChannels(def.id, def.channels, contextOf(def));
   }
 
-  for (const def of selected) {
-    if (def.start === undefined) continue;
-    try {
-      def.start(contextFor(def.id));
-      log.debug(`${def.id}: started`);
-    } catch (err) {
-      reportOnce('OTELI_E_START_FAILED', `${def.id}: start() threw; instrumentation not started`, err);
-    }
-  }
-
-  const names = targetModuleNames(selected);
-  installRequireHook(names, internals, onModuleLoad);
-  installImportHook(names, internals, onModuleLoad);
-  const builtins = new Set(names.filter((n) => builtinName(n) !== undefined));
+  hookedNames = [...entriesByModule.keys()];
+  installRequireHook(hookedNames, internals, onModuleLoad);
+  installImportHookIfReady();
+  const builtins = new Set(hookedNames.filter((n) => builtinName(n) !== undefined));
   if (builtins.size > 0) hookGetBuiltinModule(builtins, (exports, name) => onModuleLoad(exports, name, undefined));
-  log.debug(`hooks installed for ${selected.map((d) => d.id).join(', ') || 'no instrumentation'}`);
+  log.debug(`hooks installed for ${plan.definitions.map((d) => d.id).join(', ') || 'no instrumentation'}`);
+}
+
+/**
+ * The import hook, once the hooks are installed and the ESM loader is registered, whichever
+ * comes last. Idempotent.
+ */
+export function installImportHookIfReady(): void {
+  if (!installed || importHookInstalled) return;
+  if (installImportHook(hookedNames, internals, onModuleLoad) !== undefined) importHookInstalled = true;
 }

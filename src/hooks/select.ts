@@ -4,7 +4,7 @@
  * require and import hooks are limited to.
  */
 import type { Config } from '../config/types';
-import type { InstrumentationDefinition } from './types';
+import type { InstrumentationDefinition } from '../kit/definition';
 import { builtinName } from './builtin';
 import { log } from '../log';
 
@@ -34,35 +34,43 @@ function checkKnown(ids: readonly string[], known: ReadonlySet<string>, setting:
 
 type SelectionConfig = Pick<Config, 'enabledInstrumentations' | 'disabledInstrumentations'>;
 
+export interface Selection {
+  readonly enabled: InstrumentationDefinition[];
+  /** Each definition turned off, with the setting that turned it off. */
+  readonly disabled: Array<{ def: InstrumentationDefinition; by: string }>;
+}
+
 /**
- * The definitions to install. An id in the disabled list is off even when it is also enabled;
- * an undefined enabled list means "all".
+ * Which definitions run. An id in the disabled list is off even when it is also enabled; an
+ * undefined enabled list means "all".
  */
-export function selectDefinitions(
-  definitions: readonly InstrumentationDefinition[],
-  config: SelectionConfig,
-): InstrumentationDefinition[] {
+export function selectInstrumentations(definitions: readonly InstrumentationDefinition[], config: SelectionConfig): Selection {
   const known = new Set(definitions.map((d) => normalizeId(d.id)));
-  const enabled =
+  const enabledIds =
     config.enabledInstrumentations === undefined
       ? undefined
       : checkKnown(config.enabledInstrumentations, known, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
-  const disabled = checkKnown(config.disabledInstrumentations, known, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS');
+  const disabledIds = checkKnown(config.disabledInstrumentations, known, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS');
 
-  const selected: InstrumentationDefinition[] = [];
+  const selection: Selection = { enabled: [], disabled: [] };
   for (const def of definitions) {
     const id = normalizeId(def.id);
-    if (def.internal === true) {
-      selected.push(def);
-    } else if (disabled.has(id)) {
+    if (disabledIds.has(id)) {
       log.debug(`instrumentation ${def.id} off: listed in OTEL_NODE_DISABLED_INSTRUMENTATIONS`);
-    } else if (enabled !== undefined && !enabled.has(id)) {
+      selection.disabled.push({ def, by: 'OTEL_NODE_DISABLED_INSTRUMENTATIONS' });
+    } else if (enabledIds !== undefined && !enabledIds.has(id)) {
       log.debug(`instrumentation ${def.id} off: not listed in OTEL_NODE_ENABLED_INSTRUMENTATIONS`);
+      selection.disabled.push({ def, by: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS (not listed)' });
     } else {
-      selected.push(def);
+      selection.enabled.push(def);
     }
   }
-  return selected;
+  return selection;
+}
+
+/** The enabled definitions alone. */
+export function selectDefinitions(definitions: readonly InstrumentationDefinition[], config: SelectionConfig): InstrumentationDefinition[] {
+  return selectInstrumentations(definitions, config).enabled;
 }
 
 /** A target's module as hooks see it: builtins without 'node:' ('node:http' → 'http'). */
@@ -77,10 +85,11 @@ export function targetFileName(file: string | undefined): string | undefined {
   return clean === '' ? undefined : clean;
 }
 
-/** Every module name the definitions target, once each. */
-export function targetModuleNames(definitions: readonly InstrumentationDefinition[]): string[] {
+/** Every module name the definitions (and the watchers) target, once each. */
+export function targetModuleNames(definitions: readonly InstrumentationDefinition[], watchedModules: readonly string[] = []): string[] {
   const names = new Set<string>();
   for (const def of definitions) for (const t of def.targets) names.add(targetModuleName(t.module));
+  for (const module of watchedModules) names.add(targetModuleName(module));
   return [...names];
 }
 
@@ -93,8 +102,8 @@ function escapeRegExp(text: string): string {
  * 'node:' spelling of builtins itself) and, for targets with a `file`, a pattern on the file's URL,
  * since such a file is usually imported by a relative specifier from inside its package.
  */
-export function loaderIncludeList(definitions: readonly InstrumentationDefinition[]): Array<string | RegExp> {
-  const out: Array<string | RegExp> = targetModuleNames(definitions);
+export function loaderIncludeList(definitions: readonly InstrumentationDefinition[], watchedModules: readonly string[] = []): Array<string | RegExp> {
+  const out: Array<string | RegExp> = targetModuleNames(definitions, watchedModules);
   const seen = new Set<string>();
   for (const def of definitions) {
     for (const t of def.targets) {

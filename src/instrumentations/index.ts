@@ -1,10 +1,9 @@
 /**
- * Every instrumentation we ship. Definitions are data; their patch code loads lazily.
+ * Every instrumentation we ship: the one list a new instrumentation is added to. Definitions are
+ * data; their patch and handler code loads lazily.
  */
-import type { InstrumentationDefinition } from '../hooks/types';
+import type { InstrumentationDefinition } from '../kit/definition';
 import http from './http';
 import fetch from './fetch';
-import apiCopies from '../api-copies';
-import foreignTracers from '../foreign-tracers';
 
-export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, apiCopies, foreignTracers];
+export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch];

@@ -123,8 +123,8 @@ test('OTEL_SDK_DISABLED=true: the preload loads no SDK, hooks or exporters (star
   const run = await runCli(['node', fixture('print-require-cache.js')], { env: { OTEL_SDK_DISABLED: 'true' } });
   assert.equal(run.code, 0, run.stderr);
   const loaded = JSON.parse(run.stdout);
-  assert.ok(loaded.includes('preload-gate.js') && loaded.includes('config/index.js'), run.stdout);
-  for (const file of loaded) assert.doesNotMatch(file, /^(agent|sdk|exporters|hooks|instrumentations)\b/);
+  assert.ok(loaded.includes('agent/gate.js') && loaded.includes('config/index.js'), run.stdout);
+  for (const file of loaded) assert.doesNotMatch(file, /^(agent\/(start|globals|shutdown|watchers)|kit|sdk|exporters|hooks|instrumentations)\b/);
 });
 
 test('only the configured exporter is loaded', async () => {

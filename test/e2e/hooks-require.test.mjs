@@ -77,15 +77,40 @@ test('OTEL_NODE_ENABLED_INSTRUMENTATIONS keeps only the listed ones; unknown ids
   assert.match(out.lines('OTELI_W_UNKNOWN_INSTRUMENTATION')[0], /"nope"/);
 });
 
-test('start() runs once for enabled definitions; a throwing start is contained', () => {
-  const out = run({ HOOKS_IDS: 'start-throws,channel-test,fake-cjs' });
-  assert.deepEqual(out.result.stats.started, ['channel-test']);
+test('channels: handlers load on the first message, once, only for enabled definitions; a throwing load is contained', () => {
+  const out = run({ HOOKS_IDS: 'channel-load-throws,channel-test,fake-cjs' });
+  assert.equal(out.result.handlersBefore, null, 'nothing loaded before the first message');
+  assert.deepEqual(out.result.stats.started, ['channel-test'], 'loaded once');
+  assert.deepEqual(out.result.stats.messages, [{ n: 1 }, { n: 2 }]);
   assert.equal(out.result.greet, 'patched:hello app');
-  const errors = out.lines('OTELI_E_START_FAILED');
-  assert.equal(errors.length, 1);
-  assert.match(errors[0], /start-throws: start\(\) threw.*boom in start/);
+  const errors = out.lines('OTELI_E_CHANNEL_LOAD');
+  assert.equal(errors.length, 1, out.stderr);
+  assert.match(errors[0], /channel-load-throws: could not load the diagnostics-channel handlers: boom in load/);
   const off = run({ HOOKS_IDS: 'channel-test', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'channel-test' });
   assert.equal(off.result.stats.started, undefined);
+  assert.equal(off.result.stats.messages, undefined);
+});
+
+test('split version ranges: the target that does not match stays silent when a sibling patched the module', () => {
+  // fake-split targets fake-cjs ">=1 <2" and ">=2 <3" (like express 4 and 5); 2.3.0 is patched.
+  const out = run({ HOOKS_IDS: 'fake-split' });
+  assert.equal(out.result.greet, 'split:hello app');
+  assert.deepEqual(out.lines('OTELI_W_UNSUPPORTED_VERSION'), [], out.stderr);
+  // Another instrumentation of the same module patched it: still no warning for this copy.
+  const withSibling = run({ HOOKS_IDS: 'fake-cjs-future,fake-cjs' });
+  assert.equal(withSibling.result.greet, 'patched:hello app');
+  assert.deepEqual(withSibling.lines('OTELI_W_UNSUPPORTED_VERSION'), [], withSibling.stderr);
+  // No target matches: one warning naming both ranges.
+  const none = run({ HOOKS_IDS: 'fake-split-future' });
+  const warnings = none.lines('OTELI_W_UNSUPPORTED_VERSION');
+  assert.equal(warnings.length, 1, none.stderr);
+  assert.match(warnings[0], /fake-split-future: fake-cjs version 2\.3\.0 is outside the supported range ">=3 <4" or ">=4 <5"/);
+});
+
+test('at debug level, a library the app loads but the user turned off says so', () => {
+  const out = run({ HOOKS_IDS: 'fake-cjs', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fake-cjs', OTEL_LOG_LEVEL: 'debug' });
+  assert.equal(out.result.greet, 'hello app');
+  assert.match(out.stderr, /debug: fake-cjs: fake-cjs@2\.3\.0 \(.*\) loaded, not traced: turned off by OTEL_NODE_DISABLED_INSTRUMENTATIONS/);
 });
 
 const [major, minor] = process.versions.node.split('.').map(Number);

@@ -9,7 +9,7 @@ import { API_PACKAGES, makeTempApp } from '../fixtures/api-versions/temp-app.mjs
 
 const require = createRequire(import.meta.url);
 const dist = (p) => join(API_PACKAGES.ours, '..', '..', '..', 'dist', p);
-const { copyReadsGlobal } = require(dist('api-copies/compatibility.js'));
+const { copyReadsGlobal } = require(dist('agent/watchers/api-copies/compatibility.js'));
 
 test('copyReadsGlobal follows the API: older copies read newer globals, never the reverse', () => {
   assert.equal(copyReadsGlobal('1.4.1', '1.9.1'), true);
@@ -28,7 +28,7 @@ test('copyReadsGlobal follows the API: older copies read newer globals, never th
 
 test('adoptApiCopy: ours, older, newer, prerelease', async (t) => {
   const api = require('@opentelemetry/api');
-  const { registerGlobals, adoptApiCopy, sharesGlobal } = require(dist('register-globals.js'));
+  const { registerGlobals, adoptApiCopy, sharesGlobal } = require(dist('agent/globals.js'));
   const { AsyncLocalStorageContextManager } = require(dist('sdk/context-manager.js'));
   const { W3CTraceContextPropagator } = require(dist('sdk/propagators/index.js'));
   const KEY = Symbol.for('opentelemetry.js.api.1');

@@ -14,6 +14,7 @@ const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, AlwaysOf
 const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { createUndiciChannelHandlers } = require('../../dist/instrumentations/fetch/client-spans.js');
+const { compileHttpSettings } = require('../../dist/instrumentations/http/settings.js');
 const { suppressTracing } = require('../../dist/sdk/suppress-tracing.js');
 require('../../dist/log.js').setLogLevel('none');
 
@@ -30,7 +31,8 @@ const HTTP_CONFIG = {
   excludedUrls: ['/health'],
   captureHeaders: { serverRequest: [], serverResponse: [], clientRequest: ['x-id'], clientResponse: ['x-answer'] },
 };
-const handlers = createUndiciChannelHandlers({ id: 'undici', tracer, config: { http: HTTP_CONFIG }, isStoodDown: () => false });
+const SETTINGS = compileHttpSettings({ http: HTTP_CONFIG, semconvStabilityOptIn: [] });
+const handlers = createUndiciChannelHandlers({ id: 'undici', tracer, settings: SETTINGS, isStoodDown: () => false });
 
 /** undici's Request as the channels hand it over (undici ≥ 6.7 shape). */
 function undiciRequest(path = '/items?id=1', method = 'GET', headers = ['x-id', 'abc']) {
@@ -205,7 +207,7 @@ test('an unknown method: span HTTP, _OTHER and the original; fetch leaves lower-
 
 test('an unsampled request still propagates (flags 00) and is not tracked', () => {
   const unsampledProvider = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const unsampled = createUndiciChannelHandlers({ id: 'undici', tracer: unsampledProvider.getTracer('t'), config: { http: HTTP_CONFIG }, isStoodDown: () => false });
+  const unsampled = createUndiciChannelHandlers({ id: 'undici', tracer: unsampledProvider.getTracer('t'), settings: SETTINGS, isStoodDown: () => false });
   const request = undiciRequest();
   unsampled.onCreate({ request });
   unsampled.onTrailers({ request, trailers: [] });

@@ -13,6 +13,7 @@ const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const undici = require('undici');
 const definition = require('../../dist/instrumentations/fetch/index.js').default;
+const { subscribeChannels } = require('../../dist/hooks/channels.js');
 require('../../dist/log.js').setLogLevel('none');
 
 const CLIENT_SPANS_MODULE = require.resolve('../../dist/instrumentations/fetch/client-spans.js');
@@ -21,10 +22,14 @@ const HTTP_CONFIG = {
   captureHeaders: { serverRequest: [], serverResponse: [], clientRequest: [], clientResponse: [] },
 };
 
-test("the definition: id 'undici', no patch targets, a start function", () => {
+test("the definition: id 'undici', no patch targets, the undici:request:* channels, create loads", () => {
   assert.equal(definition.id, 'undici');
   assert.deepEqual(definition.targets, []);
-  assert.equal(typeof definition.start, 'function');
+  assert.deepEqual(
+    definition.channels.on.map((c) => `${c.channel}${c.loads ? ' (loads)' : ''}`),
+    ['undici:request:create (loads)', 'undici:client:sendHeaders', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'],
+  );
+  assert.equal(definition.channels.on.filter((c) => c.loads).map((c) => c.channel).join(), 'undici:request:create');
   assert.ok(Object.isFrozen(definition));
 });
 
@@ -38,7 +43,8 @@ test('start subscribes; the span code loads on the first request; npm undici and
   t.after(() => server.close());
   const url = `http://127.0.0.1:${server.address().port}/`;
 
-  definition.start({ id: 'undici', tracer: provider.getTracer('otel-instrument/undici'), config: { http: HTTP_CONFIG }, isStoodDown: () => false });
+  const settings = definition.settings({ http: HTTP_CONFIG, semconvStabilityOptIn: [] });
+  subscribeChannels('undici', definition.channels, () => ({ id: 'undici', tracer: provider.getTracer('otel-instrument/undici'), settings, isStoodDown: () => false }));
   assert.equal(diagnosticsChannel.hasSubscribers('undici:request:create'), true);
   assert.equal(require.cache[CLIENT_SPANS_MODULE], undefined, 'not loaded at start');
   // A message about a request we never saw created loads nothing and throws nothing.

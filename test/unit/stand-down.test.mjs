@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { standDown, isStoodDown, stoodDownIds } = require('../../dist/stand-down.js');
+const { standDown, isStoodDown, stoodDownIds } = require('../../dist/agent/stand-down.js');
 
 test('standDown is per instrumentation id, one-way and idempotent', () => {
   assert.equal(isStoodDown('http'), false);

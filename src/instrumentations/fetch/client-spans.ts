@@ -24,17 +24,17 @@ import {
   propagation,
   trace,
   type Attributes,
-  type Exception,
   type Span,
-  type SpanOptions,
 } from '@opentelemetry/api';
-import type { InstrumentationContext } from '../../hooks/types';
+import type { InstrumentationContext } from '../../kit/definition';
+import { recordError } from '../../kit/errors';
+import type { HttpSettings } from '../http/settings';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { log } from '../../log';
-import { compileExcludedUrls, pathWithoutQuery } from '../http-shared/excluded';
-import { compileHeaderCapture, setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
-import { compileKnownMethods, spanNameForMethod } from '../http-shared/method';
-import { addOldRequestAttributes, emitsOldHttpSemconv, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
+import { pathWithoutQuery } from '../http-shared/excluded';
+import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
+import { spanNameForMethod } from '../http-shared/method';
+import { addOldRequestAttributes, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { redactQueryValues, redactUrlFull } from '../http-shared/url';
 import {
@@ -75,7 +75,6 @@ const E_INJECT = 'OTELI_E_UNDICI_INJECT';
 const E_RESPONSE = 'OTELI_E_UNDICI_RESPONSE';
 const E_END = 'OTELI_E_UNDICI_END';
 
-const CLIENT_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 // Read once: performance.timeOrigin is a getter that does work on each access.
 const TIME_ORIGIN_MS = performance.timeOrigin;
@@ -88,13 +87,15 @@ function headerSetter(carrier: UndiciRequest, key: string, value: string): void 
   setRequestHeader(carrier, key, value);
 }
 
-export function createUndiciChannelHandlers(ctx: InstrumentationContext): UndiciChannelHandlers {
+export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSettings>): UndiciChannelHandlers {
   const { tracer } = ctx;
-  const isExcluded = compileExcludedUrls(ctx.config.http.excludedUrls);
-  const requestCapture = compileHeaderCapture(ctx.config.http.captureHeaders.clientRequest, 'request');
-  const responseCapture = compileHeaderCapture(ctx.config.http.captureHeaders.clientResponse, 'response');
-  const normalizeMethod = compileKnownMethods(ctx.config.http.knownMethods);
-  const oldSemconv = emitsOldHttpSemconv(ctx.config);
+  const {
+    isExcluded,
+    clientRequestHeaders: requestCapture,
+    clientResponseHeaders: responseCapture,
+    normalizeMethod,
+    oldSemconv,
+  } = ctx.settings;
   const openRequests = new WeakMap<UndiciRequest, OpenRequest>();
   const abandoned = new AbandonedRequestWatch(endAbandoned);
 
@@ -135,17 +136,17 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
       // active context is the caller's (checked on Node 20.20/undici 6.24, 22.23/6.28, 24.21/7.29).
       const parent = context.active();
       if (isTracingSuppressed(parent)) return;
-      // The target is read before the span only when exclusion needs it; otherwise only for a
-      // recording span (our SDK's samplers never read attributes, see http/server.ts).
-      let target: RequestTarget | undefined;
-      if (isExcluded !== undefined) {
-        target = readRequestTarget(request);
-        if (target !== undefined && isExcluded(target.path, pathWithoutQuery(target.url))) return;
-      }
+      const target = readRequestTarget(request);
+      if (isExcluded !== undefined && target !== undefined && isExcluded(target.path, pathWithoutQuery(target.url))) return;
 
       const sentMethod = typeof request.method === 'string' ? request.method : 'GET';
       const method = normalizeMethod(sentMethod);
-      const span = tracer.startSpan(spanNameForMethod(method), CLIENT_SPAN_OPTIONS, parent);
+      // Given at creation, as the conventions ask, so that a sampler can read them.
+      const span = tracer.startSpan(
+        spanNameForMethod(method),
+        { kind: SpanKind.CLIENT, attributes: requestAttributes(request, sentMethod, method, target) },
+        parent,
+      );
       // An unsampled span still propagates its context but needs no bookkeeping. A recording one
       // is tracked before anything else can throw, so it always ends.
       if (span.isRecording()) {
@@ -153,8 +154,6 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
         openRequests.set(request, open);
         // Only requests that may never publish trailers or an error are watched (see abandoned-requests.ts).
         if (mayBeAbandoned(request)) abandoned.watch(request, open);
-        if (isExcluded === undefined) target = readRequestTarget(request);
-        span.setAttributes(requestAttributes(request, sentMethod, method, target));
       }
       injectContext(request, span, parent);
       if (requestCapture !== undefined && span.isRecording()) {
@@ -262,24 +261,10 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext): Undici
       finish(request, open);
       return;
     }
-    const { span } = open;
-    span.recordException(toException(error));
-    span.setAttribute(ATTR_ERROR_TYPE, errorTypeForError(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+    recordError(open.span, error, { errorType: errorTypeForError(error) });
     finish(request, open);
   }
 
   return { onCreate, onSendHeaders, onHeaders, onTrailers, onError };
 }
 
-function toException(error: unknown): Exception {
-  if (error instanceof Error || typeof error === 'string') return error;
-  if (error !== null && typeof error === 'object') return error as Exception;
-  return String(error);
-}
-
-function errorMessage(error: unknown): string {
-  if (typeof error === 'string') return error;
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message : '';
-}

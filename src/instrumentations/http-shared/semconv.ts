@@ -17,8 +17,7 @@ export const ATTR_URL_PATH = 'url.path';
 export const ATTR_URL_QUERY = 'url.query';
 export const ATTR_URL_SCHEME = 'url.scheme';
 
-export const ATTR_SERVER_ADDRESS = 'server.address';
-export const ATTR_SERVER_PORT = 'server.port';
+export { ATTR_ERROR_TYPE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../kit/semconv';
 export const ATTR_CLIENT_ADDRESS = 'client.address';
 
 export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
@@ -26,8 +25,6 @@ export const ATTR_NETWORK_PEER_PORT = 'network.peer.port';
 export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 
 export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
-
-export const ATTR_ERROR_TYPE = 'error.type';
 
 /** The value of http.request.method (and error.type) for anything outside the known set. */
 export const OTHER_VALUE = '_OTHER';

@@ -12,11 +12,11 @@
  * the span then, so no span is left open.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { subscribe } from 'node:diagnostics_channel';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { log } from '../../log';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
+import { recordError } from '../../kit/errors';
 import { setCapturedHeaders, headerValueToArray, type HeaderCapture } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, setOldClientHeaders, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
@@ -29,8 +29,6 @@ import { argsWithHeaders, readRequestTarget } from './request-args';
 import type { HttpSettings } from './settings';
 
 type RequestFunction = (this: unknown, ...args: unknown[]) => ClientRequest;
-
-const CLIENT_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.CLIENT });
 
 interface ClientSpanState {
   readonly span: Span;
@@ -63,13 +61,7 @@ function finishClientSpan(req: ClientRequest, state: ClientSpanState): void {
 }
 
 function failClientSpan(span: Span, err: unknown): void {
-  span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForError(err));
-  if (err instanceof Error) {
-    span.recordException(err);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
-  } else {
-    span.setStatus({ code: SpanStatusCode.ERROR });
-  }
+  recordError(span, err, { errorType: errorTypeForError(err) });
 }
 
 function onClientResponseEnd(this: IncomingMessage): void {
@@ -151,16 +143,8 @@ function onErrorChannel(message: unknown): void {
   }
 }
 
-let subscribed = false;
-
-/** Once per process, whichever of http / https loads first. */
-export function subscribeClientChannels(): void {
-  if (subscribed) return;
-  subscribed = true;
-  subscribe('http.client.response.finish', onResponseChannel);
-  // Published since Node 20.? / 22.?; on older Node onClientRequestClose reports `_OTHER`.
-  subscribe('http.client.request.error', onErrorChannel);
-}
+/** The handlers of the http definition's diagnostics channels (http/index.ts). */
+export const clientChannelHandlers = { onResponse: onResponseChannel, onError: onErrorChannel };
 
 interface ClientCallPlan {
   readonly span: Span;
@@ -184,20 +168,17 @@ function planClientCall(
       if (settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
     }
     const method = settings.normalizeMethod(target.method);
-    // Attributes only once the span records: our SDK's samplers never read them (see server.ts).
-    const span = tracer.startSpan(spanNameForMethod(method), CLIENT_SPAN_OPTIONS, active);
-    if (span.isRecording()) {
-      const attributes: Attributes = {
-        [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
-        [semconv.ATTR_URL_FULL]: urlFull ?? formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo),
-        [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
-        [semconv.ATTR_SERVER_PORT]: target.port,
-      };
-      if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
-      // Host and User-Agent are added once Node built the request (trackClientRequest).
-      if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
-      span.setAttributes(attributes);
-    }
+    const attributes: Attributes = {
+      [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
+      [semconv.ATTR_URL_FULL]: urlFull ?? formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo),
+      [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
+      [semconv.ATTR_SERVER_PORT]: target.port,
+    };
+    if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
+    // Host and User-Agent are added once Node built the request (trackClientRequest).
+    if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
+    // Given at creation, as the conventions ask, so that a sampler can read them.
+    const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, active);
     const injected: Record<string, string> = {};
     propagation.inject(trace.setSpan(active, span), injected);
     // No propagator wrote anything (OTEL_PROPAGATORS=none): call Node with the app's own arguments.
@@ -228,15 +209,10 @@ function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettin
 }
 
 /** makeWrapper for `request` or `get` of `http` (moduleScheme 'http') or `https`. */
-export function makeRequestWrapper(
-  tracer: Tracer,
-  settings: HttpSettings,
-  moduleScheme: 'http' | 'https',
-  isStoodDown: () => boolean,
-) {
+export function makeRequestWrapper(tracer: Tracer, settings: HttpSettings, moduleScheme: 'http' | 'https') {
   return (original: RequestFunction): RequestFunction => {
     const wrapper = function (this: unknown): ClientRequest {
-      if (insideOutgoingCall || isStoodDown()) return original.apply(this, arguments as unknown as unknown[]);
+      if (insideOutgoingCall) return original.apply(this, arguments as unknown as unknown[]);
       const plan = planClientCall(tracer, settings, moduleScheme, arguments);
       if (plan === undefined) return original.apply(this, arguments as unknown as unknown[]);
       let req: ClientRequest;

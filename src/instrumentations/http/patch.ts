@@ -8,32 +8,29 @@
  * exported (wrapped) one; `https.request` builds http's ClientRequest directly, never through
  * `http.request`. So each public entry point is wrapped once and no request passes two wrappers.
  */
-import type { InstrumentationContext, PatchFunction } from '../../hooks/types';
-import { wrap } from '../../hooks/wrap';
+import type { InstrumentationContext, PatchFunction } from '../../kit/definition';
 import { log } from '../../log';
-import { makeRequestWrapper, subscribeClientChannels } from './client';
+import { makeRequestWrapper } from './client';
 import { makeServerEmitWrapper } from './server';
-import { httpSettings } from './settings';
+import type { HttpSettings } from './settings';
 
-function patchModule(moduleExports: any, ctx: InstrumentationContext, scheme: 'http' | 'https'): void {
-  const settings = httpSettings(ctx.config);
-  const requestWrapper = makeRequestWrapper(ctx.tracer, settings, scheme, ctx.isStoodDown);
-  subscribeClientChannels();
-  const request = wrap(moduleExports, 'request', requestWrapper);
-  const get = wrap(moduleExports, 'get', requestWrapper);
-  const emit = wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, settings, scheme, ctx.isStoodDown));
+function patchModule(moduleExports: any, ctx: InstrumentationContext<HttpSettings>, scheme: 'http' | 'https'): void {
+  const requestWrapper = makeRequestWrapper(ctx.tracer, ctx.settings, scheme);
+  const request = ctx.wrap(moduleExports, 'request', requestWrapper);
+  const get = ctx.wrap(moduleExports, 'get', requestWrapper);
+  const emit = ctx.wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme));
   // The hook layer logs the patch; say here only what was left out (wrap() logged why).
   if (!request || !get || !emit) {
     log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}`);
   }
 }
 
-export const patchHttp: PatchFunction = (moduleExports, ctx) => {
+export const patchHttp: PatchFunction<HttpSettings> = (moduleExports, ctx) => {
   patchModule(moduleExports, ctx, 'http');
   return undefined;
 };
 
-export const patchHttps: PatchFunction = (moduleExports, ctx) => {
+export const patchHttps: PatchFunction<HttpSettings> = (moduleExports, ctx) => {
   patchModule(moduleExports, ctx, 'https');
   return undefined;
 };

@@ -2,10 +2,12 @@
  * SERVER spans: a wrapper around Server.prototype.emit that, for 'request' (and 'checkContinue',
  * which replaces it when the app listens for it), starts a span from the extracted parent and
  * emits inside its context, so the handler and everything it awaits nests under it. The span ends
- * on the response's 'finish', or on 'close' without a finish (the client went away).
+ * on the response's 'finish', or on 'close' without a finish (the client went away); it is then
+ * named `{method} {route}` and given `http.route` when a framework set a route on the request's
+ * web record (../http-shared/web-record.ts).
  *
- * Correlation is a WeakMap keyed by the ServerResponse; the listeners are shared functions that
- * look the span up through `this`, so a request costs no closures.
+ * Correlation is the web record, keyed by the IncomingMessage (`res.req`); the listeners are
+ * shared functions that find it through `this`, so a request costs no closures.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -26,6 +28,8 @@ import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
+import { attachWebRecord, takeWebRecord, webRecordOf, type WebRecord } from '../http-shared/web-record';
+import { recordError } from '../../kit/errors';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
@@ -35,10 +39,6 @@ import type { HttpSettings } from './settings';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 
-const SERVER_SPAN_OPTIONS: SpanOptions = Object.freeze({ kind: SpanKind.SERVER });
-
-/** The open SERVER span of each response still in flight. */
-const serverSpans = new WeakMap<ServerResponse, Span>();
 /**
  * The settings of responses that need more than the stable attributes at the end (response-header
  * capture, the old status code); only populated when one of those is configured.
@@ -51,9 +51,18 @@ function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | un
   return valuesFromRawPairs(req.rawHeaders, lowerName);
 }
 
-function finishServerSpan(res: ServerResponse, span: Span): void {
-  serverSpans.delete(res);
+/** `http.route` and the name `{method} {route}`, from the route a framework put on the record. */
+function applyRoute(record: WebRecord): void {
+  const route = record.route;
+  if (route === undefined || route === '') return;
+  record.span.setAttribute(semconv.ATTR_HTTP_ROUTE, route);
+  record.span.updateName(`${spanNameForMethod(record.method)} ${route}`);
+}
+
+function finishServerSpan(res: ServerResponse, record: WebRecord): void {
+  const span = record.span;
   try {
+    applyRoute(record);
     const statusCode = res.statusCode;
     span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
     // Server spans: 4xx is the client's fault, only 5xx marks our span as failed (semconv).
@@ -73,20 +82,21 @@ function finishServerSpan(res: ServerResponse, span: Span): void {
 }
 
 function onServerResponseFinish(this: ServerResponse): void {
-  const span = serverSpans.get(this);
-  if (span !== undefined) finishServerSpan(this, span);
+  const record = takeWebRecord(this.req);
+  if (record !== undefined) finishServerSpan(this, record);
 }
 
 function onServerResponseClose(this: ServerResponse): void {
-  const span = serverSpans.get(this);
-  if (span === undefined) return;
+  const record = takeWebRecord(this.req);
+  if (record === undefined) return;
   // 'close' also follows a normal 'finish' (already handled); here only if it came first.
   if (this.writableFinished) {
-    finishServerSpan(this, span);
+    finishServerSpan(this, record);
     return;
   }
-  serverSpans.delete(this);
+  const span = record.span;
   try {
+    applyRoute(record);
     if (this.headersSent) {
       span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, this.statusCode);
       if (responseExtras.get(this)?.oldSemconv === true) setOldResponse(span, this.statusCode);
@@ -194,7 +204,7 @@ function startServerSpan(
   res: ServerResponse,
 ): Context | undefined {
   try {
-    if (serverSpans.has(res)) return undefined; // re-emitted by a framework: one span per request
+    if (webRecordOf(req) !== undefined) return undefined; // re-emitted by a framework: one span per request
     if (isTracingSuppressed(context.active())) return undefined;
     const url = originForm(req.url ?? '/');
     const queryStart = url.indexOf('?');
@@ -203,18 +213,19 @@ function startServerSpan(
     const method = req.method ?? 'GET';
     const normalized = settings.normalizeMethod(method);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    // The attributes go on after the sampling decision: ctx.tracer is always our SDK's, whose
-    // samplers (OTEL_TRACES_SAMPLER, built-ins only) never read them, so an unsampled request
-    // builds none. setAttributes stores them exactly as startSpan's `attributes` would have.
-    const span = tracer.startSpan(spanNameForMethod(normalized), SERVER_SPAN_OPTIONS, parent);
-    // A re-emit of this request must find the span, recording or not (no second span). The entry
-    // of a non-recording one is removed when emit returns (see the wrapper): left until the
-    // response is collected, WeakMap entries cost the garbage collector more than the span.
-    serverSpans.set(res, span);
+    const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
+    // Given at creation, as the conventions ask, so that a sampler can read them.
+    const span = tracer.startSpan(
+      spanNameForMethod(normalized),
+      { kind: SpanKind.SERVER, attributes: serverAttributes(req, settings, scheme, method, normalized, path, query) },
+      parent,
+    );
+    // The web record: a re-emit of this request must find it, recording or not (no second
+    // span). A non-recording one's is removed when emit returns (see the wrapper): left until the
+    // request is collected, WeakMap entries cost the garbage collector more than the span.
+    const spanContext = attachWebRecord(req, span, normalized, trace.setSpan(parent, span));
     lastStartedIsRecording = span.isRecording();
     if (lastStartedIsRecording) {
-      const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
-      span.setAttributes(serverAttributes(req, settings, scheme, method, normalized, path, query));
       if (settings.serverRequestHeaders !== undefined) {
         setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
       }
@@ -223,7 +234,6 @@ function startServerSpan(
       res.on('finish', onServerResponseFinish);
       res.on('close', onServerResponseClose);
     }
-    const spanContext = trace.setSpan(parent, span);
     runEventsInContext(req, res, spanContext);
     return spanContext;
   } catch (err) {
@@ -233,15 +243,10 @@ function startServerSpan(
 }
 
 /** makeWrapper for `Server.prototype.emit` of `http` or `https` (scheme says which). */
-export function makeServerEmitWrapper(
-  tracer: Tracer,
-  settings: HttpSettings,
-  scheme: 'http' | 'https',
-  isStoodDown: () => boolean,
-) {
+export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https') {
   return (original: Emit): Emit =>
     function emit(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse): boolean {
-      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined || isStoodDown()) {
+      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
         return original.apply(this, arguments as unknown as Parameters<Emit>);
       }
       const spanContext = startServerSpan(tracer, settings, scheme, req, res);
@@ -251,14 +256,16 @@ export function makeServerEmitWrapper(
         return context.with(spanContext, original, this, event, req, res);
       } catch (err) {
         // The app's handler threw synchronously: note it on the span, re-throw it untouched.
+        // Not its status: whether the response becomes a 5xx is up to the app's error handling.
         try {
-          trace.getSpan(spanContext)?.recordException(err as Error);
+          const span = trace.getSpan(spanContext);
+          if (span !== undefined) recordError(span, err, { setStatus: false });
         } catch {
           // recording is best effort; the app's error is what matters
         }
         throw err;
       } finally {
-        if (!isRecording) serverSpans.delete(res);
+        if (!isRecording) takeWebRecord(req);
       }
     };
 }

@@ -1,7 +1,7 @@
 /**
- * What the http instrumentation takes from the config, compiled once per Config: the excluded-URL
- * matcher, the header-capture tables, the method normalizer and whether the old HTTP attributes
- * are added. The request path only reads these.
+ * What the http and undici instrumentations take from the config (their definitions' `settings`),
+ * compiled once per Config: the excluded-URL matcher, the header-capture tables, the method
+ * normalizer and whether the old HTTP attributes are added. The request path only reads these.
  */
 import type { Config } from '../../config/types';
 import { compileExcludedUrls, type ExcludedUrlMatcher } from '../http-shared/excluded';
@@ -23,7 +23,7 @@ export interface HttpSettings {
 
 const cache = new WeakMap<Config, HttpSettings>();
 
-export function httpSettings(config: Config): HttpSettings {
+export function compileHttpSettings(config: Config): HttpSettings {
   let settings = cache.get(config);
   if (settings !== undefined) return settings;
   const http = config.http;

@@ -6,6 +6,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { basename } from 'node:path';
+import type { Config } from '../config/types';
 
 /** One agent per process, whichever copy of the package or entry point loads first. */
 export const AGENT_STATE_KEY = Symbol.for('otel-instrument.state');
@@ -15,6 +16,8 @@ export interface AgentState {
   started: boolean;
   /** The ESM loader (import-in-the-middle) is registered. */
   esmLoaderRegistered: boolean;
+  /** Read once, by whichever entry ran first. */
+  config?: Config;
 }
 
 export function agentState(): AgentState {

@@ -5,8 +5,8 @@
  * global), or takes a tracer from its own provider. Loading @opentelemetry/sdk-trace-base for a
  * type, an exporter class or set-up code behind a flag is none, and gets no warning.
  */
-import { wrap } from '../hooks/wrap';
-import { log } from '../log';
+import { wrap } from '../../../hooks/wrap';
+import { log } from '../../../log';
 import { FOREIGN_TRACERS, type ForeignTracer } from './known';
 import { reportForeignTracer } from './report';
 

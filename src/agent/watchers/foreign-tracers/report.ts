@@ -3,11 +3,11 @@
  * stand-down of our instrumentations it replaces.
  */
 import { context } from '@opentelemetry/api';
-import { wrap } from '../hooks/wrap';
-import { log } from '../log';
-import { suppressTracing } from '../sdk/suppress-tracing';
-import { standDown } from '../stand-down';
-import { WARNING_CODES, type ForeignTracer } from './known';
+import { wrap } from '../../../hooks/wrap';
+import { log } from '../../../log';
+import { suppressTracing } from '../../../sdk/suppress-tracing';
+import { standDown } from '../../stand-down';
+import { standDownIdsFor, WARNING_CODES, type ForeignTracer } from './known';
 
 const reported = new Set<string>();
 let globalIsOurs = true;
@@ -30,12 +30,12 @@ function consequence(tracer: ForeignTracer): string {
       );
     case 'instrumentation':
       return (
-        `otel-instrument's ${tracer.standDown.join(', ')} instrumentation stands down so requests are not traced twice; ` +
+        `otel-instrument's ${standDownIdsFor(tracer.module).join(', ')} instrumentation stands down so requests are not traced twice; ` +
         "its spans go wherever the app's instrumentation sends them; remove it (or its SDK set-up) to get otel-instrument's spans"
       );
     case 'agent':
       return (
-        `otel-instrument's ${tracer.standDown.join(' and ')} instrumentations stand down so requests are not traced twice; ` +
+        `otel-instrument's ${standDownIdsFor(tracer.module).join(' and ')} instrumentations stand down so requests are not traced twice; ` +
         'run the app with one tracing agent only'
       );
   }
@@ -48,7 +48,7 @@ export function reportForeignTracer(tracer: ForeignTracer, version: string | und
     log.debug(`${tracer.module}${version === undefined ? '' : `@${version}`} is loaded; it holds the global API (OTELI_W_GLOBAL_TAKEN)`);
     return;
   }
-  for (const id of tracer.standDown) standDown(id, `${tracer.module} is loaded`);
+  for (const id of standDownIdsFor(tracer.module)) standDown(id, `${tracer.module} is loaded`);
   const what = tracer.kind === 'agent' ? 'another tracing agent' : tracer.kind === 'sdk' ? 'its own OpenTelemetry SDK' : 'its own OpenTelemetry instrumentation';
   const verb = tracer.kind === 'sdk' ? 'uses' : tracer.activation === undefined ? 'loads' : 'starts';
   log.warnOnce(

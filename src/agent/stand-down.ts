@@ -5,7 +5,7 @@
  * call, passing straight through once it is true: a lookup in a null-prototype object, no
  * allocation. Standing down is one-way for the life of the process.
  */
-import { log } from './log';
+import { log } from '../log';
 
 const stoodDown: Record<string, true | undefined> = Object.create(null);
 

@@ -13,9 +13,9 @@
  *   the signal: the process dies of it, as it would have without us (unlike agents whose SIGTERM
  *   handler keeps an http server alive).
  */
-import type { SpanProcessor } from './sdk/types';
+import type { SpanProcessor } from '../sdk/types';
 import { constants } from 'node:os';
-import { log } from './log';
+import { log } from '../log';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 /** 'beforeExit' emissions we may hold back in a row (a flush, a second flush, one more turn). */

@@ -1,7 +1,9 @@
 /**
- * Tracers that are not ours, what loading one means, and which of our instrumentations give way
- * to it so that one request never gets two SERVER or two CLIENT spans.
+ * Tracers that are not ours and what loading one means. Which of our instrumentations give way
+ * to each, so that one request never gets two SERVER or two CLIENT spans, is said by their
+ * definitions (`yieldsTo`): see standDownIdsFor.
  */
+import { INSTRUMENTATIONS } from '../../../instrumentations';
 
 export type ForeignKind = 'sdk' | 'instrumentation' | 'agent';
 
@@ -9,8 +11,6 @@ export interface ForeignTracer {
   /** The package whose main entry loading we watch. */
   readonly module: string;
   readonly kind: ForeignKind;
-  /** Our instrumentation ids that stand down once it loads (or, with `activation`, starts). */
-  readonly standDown: readonly string[];
   /**
    * For an agent that traces nothing until the app starts it: the method of its main export
    * that starts it, and whether the agent is then tracing. Loading it alone (a dependency left
@@ -26,24 +26,27 @@ export interface ForeignTracer {
 export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
   // The core of every OpenTelemetry JS SDK (sdk-trace-node and sdk-node load it). It patches
   // nothing, so nothing of ours stands down; it is reported once the app uses it (sdk-use.ts).
-  { module: '@opentelemetry/sdk-trace-base', kind: 'sdk', standDown: [] },
-  { module: '@opentelemetry/instrumentation-http', kind: 'instrumentation', standDown: ['http'] },
-  { module: '@opentelemetry/instrumentation-undici', kind: 'instrumentation', standDown: ['undici'] },
+  { module: '@opentelemetry/sdk-trace-base', kind: 'sdk' },
+  { module: '@opentelemetry/instrumentation-http', kind: 'instrumentation' },
+  { module: '@opentelemetry/instrumentation-undici', kind: 'instrumentation' },
   {
     module: 'dd-trace',
     kind: 'agent',
-    standDown: ['http', 'undici'],
     // `tracer.init()`, which `dd-trace/init` calls too.
     activation: { method: 'init', isTracing: isDatadogTracing },
   },
   {
     module: 'elastic-apm-node',
     kind: 'agent',
-    standDown: ['http', 'undici'],
     // `apm.start()`, which `elastic-apm-node/start` calls too.
     activation: { method: 'start', isTracing: isElasticTracing },
   },
 ];
+
+/** Our instrumentation ids that stand down once `module` loads (or, with `activation`, starts). */
+export function standDownIdsFor(module: string): string[] {
+  return INSTRUMENTATIONS.filter((def) => def.yieldsTo?.includes(module) === true).map((def) => def.id);
+}
 
 export const WARNING_CODES: Record<ForeignKind, string> = {
   sdk: 'OTELI_W_FOREIGN_SDK',

@@ -8,12 +8,12 @@
  * like every older copy, follows the newer global.
  */
 import * as api from '@opentelemetry/api';
-import { log } from './log';
-import { copyReadsGlobal } from './api-copies/compatibility';
-import { forEachApiCopyAlreadyLoaded } from './api-copies/already-loaded';
-import { reportForeignTracersAlreadyLoaded } from './foreign-tracers/already-loaded';
-import { noteGlobalTaken } from './foreign-tracers/report';
-import { setOurTracerProvider, watchProviderRegistration } from './foreign-tracers/sdk-use';
+import { log } from '../log';
+import { copyReadsGlobal } from './watchers/api-copies/compatibility';
+import { forEachApiCopyAlreadyLoaded } from './watchers/api-copies/already-loaded';
+import { reportForeignTracersAlreadyLoaded } from './watchers/foreign-tracers/already-loaded';
+import { noteGlobalTaken } from './watchers/foreign-tracers/report';
+import { setOurTracerProvider, watchProviderRegistration } from './watchers/foreign-tracers/sdk-use';
 
 export interface GlobalSdkParts {
   readonly tracerProvider: api.TracerProvider;

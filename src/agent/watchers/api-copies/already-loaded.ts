@@ -5,7 +5,7 @@
  * hook layer reports.
  */
 import { sep } from 'node:path';
-import { packageBasedir, packageVersion } from '../hooks/package-version';
+import { packageBasedir, packageVersion } from '../../../hooks/package-version';
 
 const API_DIR = `${sep}node_modules${sep}@opentelemetry${sep}api`;
 

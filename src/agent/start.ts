@@ -1,24 +1,28 @@
 /**
  * Starts the agent: config → SDK (provider, sampler, propagators, processors, exporters) →
- * global API registration → hooks. Called once per process by the preload entry points.
+ * global API registration → hooks (the enabled instrumentations and the agent's watchers) →
+ * shutdown handlers. Called once per process, by ./preload.ts.
  */
-import { readConfig } from './config';
-import { describeConfig } from './config/describe';
-import type { Config } from './config/types';
-import { log, setLogLevel } from './log';
-import { VERSION } from './version';
-import { TracerProvider } from './sdk/tracer-provider';
-import { createSampler } from './sdk/samplers';
-import { createResource } from './sdk/resource';
-import { AsyncLocalStorageContextManager } from './sdk/context-manager';
-import { createPropagator } from './sdk/propagators';
-import { BatchSpanProcessor } from './sdk/batch-processor';
-import { MultiSpanProcessor } from './sdk/multi-processor';
-import type { SpanExporter, SpanProcessor } from './sdk/types';
-import { installHooks } from './hooks/install';
-import { INSTRUMENTATIONS } from './instrumentations';
+import { readConfig } from '../config';
+import { describeConfig } from '../config/describe';
+import type { Config } from '../config/types';
+import { log, setLogLevel } from '../log';
+import { VERSION } from '../version';
+import { TracerProvider } from '../sdk/tracer-provider';
+import { createSampler } from '../sdk/samplers';
+import { createResource } from '../sdk/resource';
+import { AsyncLocalStorageContextManager } from '../sdk/context-manager';
+import { createPropagator } from '../sdk/propagators';
+import { BatchSpanProcessor } from '../sdk/batch-processor';
+import { MultiSpanProcessor } from '../sdk/multi-processor';
+import type { SpanExporter, SpanProcessor } from '../sdk/types';
+import { installHooks } from '../hooks/install';
+import { selectInstrumentations } from '../hooks/select';
+import { makeInstrumentationContext } from '../kit/context';
+import { WATCHERS } from './watchers';
+import { INSTRUMENTATIONS } from '../instrumentations';
 import { installShutdownHandlers } from './shutdown';
-import { registerGlobals } from './register-globals';
+import { registerGlobals } from './globals';
 import { isStoodDown } from './stand-down';
 
 /** What tests and debugging tools can reach through globalThis[Symbol.for('otel-instrument')]. */
@@ -33,10 +37,10 @@ export const AGENT_HANDLE_KEY = Symbol.for('otel-instrument');
 // Required on demand: start-up loads only the exporters the config names.
 function createExporter(name: Config['tracesExporters'][number], config: Config): SpanExporter {
   if (name === 'console') {
-    const { ConsoleSpanExporter } = require('./exporters/console-exporter') as typeof import('./exporters/console-exporter');
+    const { ConsoleSpanExporter } = require('../exporters/console-exporter') as typeof import('../exporters/console-exporter');
     return new ConsoleSpanExporter();
   }
-  const { OtlpHttpExporter } = require('./exporters/otlp-http-exporter') as typeof import('./exporters/otlp-http-exporter');
+  const { OtlpHttpExporter } = require('../exporters/otlp-http-exporter') as typeof import('../exporters/otlp-http-exporter');
   return new OtlpHttpExporter(config.otlp);
 }
 
@@ -68,16 +72,14 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
     propagator: createPropagator(config.propagators),
   });
 
-  installHooks(
-    INSTRUMENTATIONS,
-    (id) => ({
-      id,
-      tracer: provider.getTracer(`otel-instrument/${id}`, VERSION),
-      config,
-      isStoodDown: () => isStoodDown(id),
-    }),
-    config,
-  );
+  const selection = selectInstrumentations(INSTRUMENTATIONS, config);
+  installHooks({
+    definitions: selection.enabled,
+    disabled: selection.disabled,
+    watchers: WATCHERS,
+    makeContext: (def) =>
+      makeInstrumentationContext(def, provider.getTracer(`otel-instrument/${def.id}`, VERSION), config, () => isStoodDown(def.id)),
+  });
   installShutdownHandlers({ processor, shutdownTimeoutMs: config.shutdownTimeoutMs });
 
   const handle: AgentHandle = {

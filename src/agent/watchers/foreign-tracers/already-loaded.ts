@@ -4,7 +4,7 @@
  * One pass over the CommonJS cache at start-up.
  */
 import { sep } from 'node:path';
-import { packageBasedir, packageVersion } from '../hooks/package-version';
+import { packageBasedir, packageVersion } from '../../../hooks/package-version';
 import { FOREIGN_TRACERS } from './known';
 import { reportForeignTracer, watchActivation } from './report';
 import { watchSdkUse } from './sdk-use';

@@ -1,0 +1,65 @@
+/**
+ * One idempotent, phased start for both preload entries (../register.ts for --require,
+ * ../register.mts for --import), whichever runs first and however often:
+ *
+ *   signal report ─▶ gate (skip npm, workers, our CLI) ─▶ config (once) ─┬─▶ ESM loader (import entry only, once)
+ *                                                                       └─▶ agent: SDK + hooks (once)
+ *                                                                            └─▶ import hook, as soon as both exist
+ *
+ * `--require` before `--import` starts the agent before the loader exists; the import entry then
+ * registers the loader and installs the import hook into the running agent, so an ES module's
+ * `import http from 'node:http'` is patched all the same. Never throws.
+ */
+import type { Config } from '../config/types';
+import { agentState, reportStartFailure, skipReason } from './gate';
+import { startSignalReport } from './signal-report';
+
+function configOnce(): Config {
+  const state = agentState();
+  state.config ??= (require('../config') as typeof import('../config')).readConfig();
+  return state.config;
+}
+
+function startAgentOnce(config: Config): void {
+  const state = agentState();
+  if (state.started) return;
+  state.started = true;
+  // Loaded only now: a skipped process (npm, a worker) or a disabled SDK pays for the gate and
+  // the config read alone.
+  if (!config.sdkDisabled) (require('./start') as typeof import('./start')).startAgent(config);
+}
+
+/** `--require otel-instrument/register`: CommonJS apps; the ESM loader cannot be awaited here. */
+export function preloadFromRequire(): void {
+  try {
+    // Before anything else, and also in processes we do not trace (a package manager run by the CLI).
+    startSignalReport();
+    if (skipReason() !== undefined) return;
+    startAgentOnce(configOnce());
+  } catch (err) {
+    reportStartFailure(err);
+  }
+}
+
+/** `--import otel-instrument/register`: registers the ESM loader, waits for it, then starts. */
+export async function preloadFromImport(registerEsmLoader: (include: Array<string | RegExp>) => Promise<unknown>): Promise<void> {
+  try {
+    startSignalReport();
+    if (skipReason() !== undefined) return;
+    const config = configOnce();
+    const state = agentState();
+    if (!config.sdkDisabled && !state.esmLoaderRegistered) {
+      state.esmLoaderRegistered = true;
+      const { INSTRUMENTATIONS } = require('../instrumentations') as typeof import('../instrumentations');
+      const { loaderIncludeList, selectDefinitions } = require('../hooks/select') as typeof import('../hooks/select');
+      const { WATCHERS } = require('./watchers') as typeof import('./watchers');
+      // Only the enabled instrumentations' and the watchers' modules go through the loader;
+      // every other ES module loads untouched.
+      await registerEsmLoader(loaderIncludeList(selectDefinitions(INSTRUMENTATIONS, config), WATCHERS.map((w) => w.module)));
+    }
+    startAgentOnce(config);
+    if (!config.sdkDisabled) (require('../hooks/install') as typeof import('../hooks/install')).installImportHookIfReady();
+  } catch (err) {
+    reportStartFailure(err);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The seam between `http`, which owns each incoming request's SERVER span, and the web
+ * frameworks, which know its route. One small record per request, reachable from the request
+ * (webRecordOf(req), for a framework's router) and from the request's context (the contrib
+ * packages' RPCMetadata key, so code written for @opentelemetry/core's getRPCMetadata(), which
+ * sets `.route`, works too). Frameworks only set the route; `http` names the SERVER span
+ * `{method} {route}` and sets `http.route` from it when the response ends, and the HTTP metrics
+ * read the same record. No framework starts a second SERVER span.
+ */
+import { createContextKey, type Context, type Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+
+/** @opentelemetry/core's RPC_METADATA_KEY: createContextKey is Symbol.for, shared by every copy. */
+export const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+
+export interface WebRecord {
+  /** RPCMetadata's `type` (RPCType.HTTP). */
+  readonly type: 'http';
+  /** The request's SERVER span. */
+  readonly span: Span;
+  /** http.request.method as recorded (`_OTHER` for an unknown method). */
+  readonly method: string;
+  /** The route template so far (`/api/v1/orders/:orderId`), never the raw path. */
+  route: string | undefined;
+  /** Which framework set the route ('express', 'fastify'). */
+  framework: string | undefined;
+}
+
+const records = new WeakMap<IncomingMessage, WebRecord>();
+
+/** For `http`: the record of a request whose SERVER span just started, and its context. */
+export function attachWebRecord(req: IncomingMessage, span: Span, method: string, spanContext: Context): Context {
+  const record: WebRecord = { type: 'http', span, method, route: undefined, framework: undefined };
+  records.set(req, record);
+  return spanContext.setValue(RPC_METADATA_KEY, record);
+}
+
+/** For `http`, at the end of the response: the record, removed. */
+export function takeWebRecord(req: IncomingMessage | undefined): WebRecord | undefined {
+  if (req === undefined) return undefined;
+  const record = records.get(req);
+  if (record !== undefined) records.delete(req);
+  return record;
+}
+
+/** For frameworks: the record of an incoming request (the node:http IncomingMessage), if traced. */
+export function webRecordOf(req: unknown): WebRecord | undefined {
+  return typeof req === 'object' && req !== null ? records.get(req as IncomingMessage) : undefined;
+}
+
+/** The record of the request a context belongs to, if any. */
+export function webRecordFromContext(ctx: Context): WebRecord | undefined {
+  const value = ctx.getValue(RPC_METADATA_KEY) as Partial<WebRecord> | undefined;
+  return value !== undefined && value.type === 'http' && value.span !== undefined ? (value as WebRecord) : undefined;
+}
+
+/** For frameworks: the route matched so far; a later call (a deeper router) replaces it. */
+export function setRoute(record: WebRecord, route: string, framework: string): void {
+  record.route = route;
+  record.framework = framework;
+}
