@@ -54,6 +54,26 @@ test('--require and --import together (and the CLI on top) start one agent', asy
   assert.equal(run.stderr.match(/otel-instrument \d+\.\d+\.\d+ service=/g)?.length, 1, run.stderr);
 });
 
+// Node runs --require preloads before --import ones, whatever their order on the command line.
+// --require first starts the agent before the ESM loader exists; the --import entry must still
+// give the running agent its import hook, or the ES module's own `import … from 'node:http'`
+// (nothing else loads http) is never patched.
+for (const order of [['--require', '--import'], ['--import', '--require']]) {
+  test(`${order.join(' then ')}: an ES module's import of node:http is traced`, async (t) => {
+    const receiver = await startReceiver();
+    t.after(() => receiver.close());
+    const flags = order.flatMap((flag) => (flag === '--require' ? ['--require', REGISTER_CJS] : ['--import', pathToFileURL(REGISTER_MJS).href]));
+    const run = await runNode([...flags, fixture('esm-http.mjs')], { env: receiverEnv(receiver) });
+    assert.equal(run.code, 0, run.stderr);
+    // GET (CLIENT)
+    // └─ GET (SERVER)
+    const spans = await receiver.waitForSpans(2);
+    assert.deepEqual(spans.map((s) => `${s.name} ${s.kind}`).sort(), ['GET CLIENT', 'GET SERVER']);
+    const client = spans.find((s) => s.kind === 'CLIENT');
+    assert.equal(spans.find((s) => s.kind === 'SERVER').parentSpanId, client.spanId);
+  });
+}
+
 test('otel-instrument npm run start traces the app, not npm', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
