@@ -1,15 +1,13 @@
 /**
  * Builds the context the hook layer hands one instrumentation: its tracer, the settings its
  * definition compiles (once), the stand-down check, the versions its modules loaded at, and
- * `wrap` behind the stand-down check.
+ * `wrap` with the stand-down check and call-time containment (./contained-wrap.ts).
  */
 import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/types';
 import { loadedVersionOf } from '../hooks/install';
-import { wrap } from '../hooks/wrap';
+import { containedWrap } from './contained-wrap';
 import type { InstrumentationContext, InstrumentationDefinition } from './definition';
-
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 export function makeInstrumentationContext(
   def: InstrumentationDefinition,
@@ -25,18 +23,6 @@ export function makeInstrumentationContext(
     isStoodDown,
     loadedVersion: (module: string) => (ownModules.has(module) ? loadedVersionOf(module) : undefined),
     wrap: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]): boolean =>
-      wrap(target, name, (original) => {
-        const traced = makeWrapper(original) as unknown as AnyFunction;
-        if (typeof traced !== 'function') return traced as unknown as T[K];
-        const plain = original as unknown as AnyFunction;
-        const guarded = function (this: unknown): unknown {
-          // eslint-disable-next-line prefer-rest-params
-          return (isStoodDown() ? plain : traced).apply(this, arguments as unknown as unknown[]);
-        };
-        // Same name and arity as the original, for code (and stack traces) that read them.
-        Object.defineProperty(guarded, 'name', { value: traced.name || plain.name, configurable: true });
-        Object.defineProperty(guarded, 'length', { value: plain.length, configurable: true });
-        return guarded as unknown as T[K];
-      }),
+      containedWrap(def.id, isStoodDown, target, name, makeWrapper),
   });
 }

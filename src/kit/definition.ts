@@ -30,8 +30,9 @@ export interface InstrumentationContext<S = unknown> {
   readonly loadedVersion: (module: string) => string | undefined;
   /**
    * Replaces `target[name]` with `makeWrapper(original)` (src/hooks/wrap.ts: idempotent, undone
-   * if the patch throws), behind the stand-down check: once stood down, every call goes straight
-   * to the original. Returns false (logged at debug) when there was nothing to wrap.
+   * if the patch throws), behind the stand-down check and with call-time containment: a wrapper
+   * that throws never changes what the app's call returns or throws (./contained-wrap.ts).
+   * Returns false (logged at debug) when there was nothing to wrap.
    */
   readonly wrap: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]) => boolean;
 }
