@@ -5,6 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { build } from '../scripts/build.mjs';
+import { installFixtures } from '../scripts/install-fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [suite, filter] = process.argv.slice(2);
@@ -24,6 +25,13 @@ function collect(dir) {
 // so a run never passes on stale output.
 if (build() !== 0) {
   console.error('the build failed; no test was run');
+  process.exit(1);
+}
+
+// The version-matrix fixtures (express 4/5, fastify 4/5, pg …), each in its own folder; a no-op
+// once installed.
+if (installFixtures() !== 0) {
+  console.error('installing the version-matrix fixtures failed; no test was run');
   process.exit(1);
 }
 

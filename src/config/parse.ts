@@ -26,13 +26,14 @@ export function readEnv(env: NodeJS.ProcessEnv, name: string): string | undefine
   return trimmed === '' ? undefined : trimmed;
 }
 
-/** Only a case-insensitive "true" is true; anything but "false" also warns. */
-export function parseBoolean(name: string, raw: string | undefined): boolean {
-  if (raw === undefined) return false;
+/** Case-insensitive "true" or "false"; unset gives `fallback`, anything else warns and gives it. */
+export function parseBoolean(name: string, raw: string | undefined, fallback = false): boolean {
+  if (raw === undefined) return fallback;
   const lower = raw.toLowerCase();
   if (lower === 'true') return true;
-  if (lower !== 'false') warnInvalid(name, raw, 'is not true or false', 'false');
-  return false;
+  if (lower === 'false') return false;
+  warnInvalid(name, raw, 'is not true or false', String(fallback));
+  return fallback;
 }
 
 export interface IntegerOptions {

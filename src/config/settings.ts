@@ -217,6 +217,16 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
     },
     ...captureHeaderSettings,
     {
+      env: 'OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS',
+      default: 'true',
+      description: 'false: no INTERNAL spans for express middleware, routers and handlers; the SERVER span is still named from the route',
+    },
+    {
+      env: 'OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS',
+      default: 'true',
+      description: 'false: no INTERNAL spans for fastify hooks and handlers; the SERVER span is still named from the route',
+    },
+    {
       env: 'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS',
       // Must equal DEFAULT_KNOWN_METHODS in instrumentations/http-shared/method.ts (a unit test checks).
       default: 'CONNECT,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT,TRACE',

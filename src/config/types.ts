@@ -88,4 +88,12 @@ export interface Config {
   /** How long shutdown may take to flush on exit / SIGTERM / SIGINT (OTEL_NODE_SHUTDOWN_TIMEOUT). */
   readonly shutdownTimeoutMs: number;
   readonly http: HttpInstrumentationConfig;
+  readonly frameworks: FrameworkConfig;
+}
+
+export interface FrameworkConfig {
+  /** OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS */
+  readonly expressInternalSpans: boolean;
+  /** OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS */
+  readonly fastifyInternalSpans: boolean;
 }

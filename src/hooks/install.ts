@@ -167,7 +167,10 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
     const live = all.filter((e) => e.disabledBy === undefined);
     const matching = live.filter((e) => inRange(e, version, builtin));
     const instrumentations = live.filter((e) => !e.isWatcher);
-    if (instrumentations.length > 0 && !matching.some((e) => !e.isWatcher)) warnUnsupported(instrumentations, resolved.module, version, basedir);
+    // A file inside a package whose main entry is a target too: the main entry's range decides,
+    // and warns once (express 3 loads lib/router/index.js before its main entry is done).
+    const mainEntryDecides = resolved.file !== undefined && entriesByModule.get(resolved.module)!.some((e) => e.file === undefined && !e.isWatcher && e.disabledBy === undefined);
+    if (instrumentations.length > 0 && !matching.some((e) => !e.isWatcher) && !mainEntryDecides) warnUnsupported(instrumentations, resolved.module, version, basedir);
 
     let current: unknown = exports;
     for (const entry of matching) current = applyEntry(entry, current, version, where);

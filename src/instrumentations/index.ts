@@ -5,5 +5,6 @@
 import type { InstrumentationDefinition } from '../kit/definition';
 import http from './http';
 import fetch from './fetch';
+import express from './express';
 
-export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch];
+export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, express];

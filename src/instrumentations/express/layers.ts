@@ -1,0 +1,187 @@
+/**
+ * Request time in express: every router layer a request passes through. A mount layer (`use`)
+ * adds its path to the request's mount stack while it runs; a route layer sets the request's
+ * route (`http.route`, through the web record) to the mounts joined with its own path; and, unless
+ * turned off, each gets an INTERNAL span:
+ *
+ *   GET /api/v1/orders/:orderId (SERVER, named by http from the route)
+ *   ├─ middleware - jsonParser              express.type=middleware
+ *   └─ router - /api/v1                     express.type=router
+ *      └─ request handler - /api/v1/orders/:orderId   express.type=request_handler
+ *
+ * A layer's span ends when it calls next() or when the response ends; next() continues in the
+ * layer's parent context, so the following layer is its sibling. The handler runs in its span's
+ * context, so the app's manual spans (and an async handler's awaited work) nest under it. An
+ * error passed to next(), or thrown (express catches it and calls next(err)), is recorded on the
+ * span where it happened; the app's error middleware still decides the response.
+ *
+ * The layers inside a route (its method handlers) run inside the request handler's span and
+ * add nothing. State lives in a WeakMap keyed by the web record: nothing is added to req or res.
+ */
+import { context, SpanKind, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { recordError } from '../../kit/errors';
+import { setRoute, webRecordOf, type WebRecord } from '../http-shared/web-record';
+import { ATTR_HTTP_ROUTE } from '../http-shared/semconv';
+import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
+
+export const ATTR_EXPRESS_TYPE = 'express.type';
+export const ATTR_EXPRESS_NAME = 'express.name';
+
+export interface ExpressSettings {
+  /** OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS: false keeps only the route naming. */
+  readonly internalSpans: boolean;
+}
+
+interface ExpressLayer {
+  handle: (...args: unknown[]) => unknown;
+  name?: string;
+  route?: unknown;
+  match?: (path: string) => unknown;
+}
+
+interface OpenLayer {
+  readonly span: Span | undefined;
+  readonly isMount: boolean;
+  /** For a route layer: the request's route before it, restored if it passes the request on. */
+  readonly previousRoute: string | undefined;
+  readonly isRoute: boolean;
+  done: boolean;
+}
+
+interface RequestState {
+  readonly mounts: string[];
+  /** Depth of route layers being run: the layers inside a route are its handlers. */
+  inRoute: number;
+  readonly open: Set<OpenLayer>;
+}
+
+const states = new WeakMap<WebRecord, RequestState>();
+
+function stateOf(record: WebRecord, res: ServerResponse | undefined): RequestState {
+  let state = states.get(record);
+  if (state === undefined) {
+    state = { mounts: [], inRoute: 0, open: new Set() };
+    states.set(record, state);
+    const opened = state;
+    // Spans of layers that never call next() (they answered) end with the response.
+    const endAll = (): void => {
+      for (const open of opened.open) finish(opened, open, undefined);
+    };
+    res?.once('finish', endAll);
+    res?.once('close', endAll);
+  }
+  return state;
+}
+
+function isRouter(handle: unknown): boolean {
+  if (typeof handle !== 'function') return false;
+  const router = handle as unknown as { stack?: unknown; handle?: unknown };
+  return Array.isArray(router.stack) && typeof router.handle === 'function';
+}
+
+function relativePath(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function finish(state: RequestState, open: OpenLayer, error: unknown): void {
+  if (open.done) return;
+  open.done = true;
+  state.open.delete(open);
+  if (open.isMount) state.mounts.pop();
+  if (open.isRoute) state.inRoute--;
+  if (open.span !== undefined) {
+    if (error !== undefined && error !== null && error !== 'route' && error !== 'router') {
+      recordError(open.span, error, { errorType: (error as { name?: unknown }).name === undefined ? 'Error' : String((error as Error).name) });
+    }
+    open.span.end();
+  }
+}
+
+export interface LayerCall {
+  readonly layer: ExpressLayer;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse | undefined;
+  readonly next: (...args: unknown[]) => unknown;
+  /** Runs the layer with the next() to give it. */
+  readonly run: (next: (...args: unknown[]) => unknown) => unknown;
+}
+
+/**
+ * Runs one layer for one request. `layerFactory` builds a throw-away layer of the same kind for
+ * a path (to tell which alternative of an array route matched); undefined when not needed.
+ */
+export function runLayer(
+  tracer: Tracer,
+  settings: ExpressSettings,
+  call: LayerCall,
+  layerFactory: ((path: DeclaredPath) => ExpressLayer) | undefined,
+): unknown {
+  const record = webRecordOf(call.req);
+  const declared = declaredPathOf(call.layer);
+  // Not a request our http instrumentation traces (fastify.inject-style, http off), a layer we
+  // did not see created, or a handler inside a route: nothing to add.
+  if (record === undefined || declared === undefined) return call.run(call.next);
+  const state = stateOf(record, call.res);
+  if (state.inRoute > 0) return call.run(call.next);
+
+  const { layer } = call;
+  const isRoute = layer.route !== undefined;
+  const template = templateOf(layer, declared, relativePath(call.req), layerFactory);
+  const previousRoute = record.route;
+  let name: string;
+  let type: string;
+  let route: string | undefined;
+  if (isRoute) {
+    route = joinTemplates(state.mounts, template);
+    setRoute(record, route, 'express');
+    type = 'request_handler';
+    name = `request handler - ${route}`;
+    state.inRoute++;
+  } else {
+    state.mounts.push(template);
+    const mountPath = joinTemplates(state.mounts, '/');
+    if (isRouter(layer.handle)) {
+      type = 'router';
+      name = `router - ${mountPath}`;
+    } else {
+      type = 'middleware';
+      name = `middleware - ${layer.name || '<anonymous>'}`;
+    }
+  }
+
+  const parent = context.active();
+  let span: Span | undefined;
+  let spanContext: Context = parent;
+  if (settings.internalSpans) {
+    span = tracer.startSpan(
+      name,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          [ATTR_EXPRESS_TYPE]: type,
+          [ATTR_EXPRESS_NAME]: type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? joinTemplates(state.mounts, '/') : route!,
+          ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
+        },
+      },
+      parent,
+    );
+    spanContext = trace.setSpan(parent, span);
+  }
+  const open: OpenLayer = { span, isMount: !isRoute, previousRoute, isRoute, done: false };
+  state.open.add(open);
+
+  const originalNext = call.next;
+  const next = function next(this: unknown, err?: unknown): unknown {
+    if (!open.done) {
+      // Passed on without an error: this route did not handle the request after all.
+      if (open.isRoute && (err === undefined || err === 'route' || err === 'router')) record.route = open.previousRoute;
+      finish(state, open, err);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return context.with(parent, originalNext, this, ...(arguments as unknown as unknown[]));
+  };
+  return context.with(spanContext, call.run, undefined, next);
+}

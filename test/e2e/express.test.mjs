@@ -1,0 +1,174 @@
+// express 4 (lowest supported and latest 4.x) and 5 through the real CLI, each installed in its
+// own fixture folder: the SERVER span named from the full route template, INTERNAL spans for
+// middleware, routers and handlers, errors, and the switch that turns the INTERNAL spans off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startReceiver } from '../helpers/otlp-receiver.mjs';
+import { receiverEnv, spawnCli } from '../helpers/run-cli.mjs';
+import { drawTree } from '../helpers/trace-tree.mjs';
+import { appIn, variantVersion } from '../helpers/frameworks.mjs';
+import { send } from '../fixtures/http/harness.mjs';
+
+const VARIANTS = ['express4-lowest', 'express4', 'express5'];
+
+/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses }. */
+async function runApp(variant, requests, env = {}, app = 'express-app.cjs') {
+  const receiver = await startReceiver();
+  try {
+    const child = spawnCli(['node', appIn(variant, app)], { env: receiverEnv(receiver, { REQUESTS: String(requests.length), ...env }) });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const responses = [];
+    for (const [method, path] of requests) responses.push(await send(Number(port), path, { method }));
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /OTELI_[WE]_/, run.stderr);
+    const servers = await receiver.waitForSpans((spans) => spans.filter((s) => s.kind === 'SERVER').length >= requests.length);
+    const spans = receiver.spans;
+    // One tree per request, found by the SERVER span's url.path (and method).
+    const trees = {};
+    for (const server of servers.filter((s) => s.kind === 'SERVER')) {
+      const key = `${server.attributes['http.request.method']} ${server.attributes['url.path']}`;
+      trees[key] = drawTree(spans.filter((s) => s.traceId === server.traceId));
+    }
+    return { trees, spans, responses };
+  } finally {
+    await receiver.close();
+  }
+}
+
+const server = (spans, path) => spans.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === path);
+// The two app-level middlewares every request passes first.
+const TOP = ['├─ middleware - countResponses (INTERNAL)', '├─ middleware - jsonParser (INTERNAL)'];
+
+for (const variant of VARIANTS) {
+  const major = Number(variantVersion(variant, 'express').split('.')[0]);
+  // express 4 also runs its own `query` and `expressInit` middleware first.
+  const builtins = major === 4 ? ['├─ middleware - query (INTERNAL)', '├─ middleware - expressInit (INTERNAL)'] : [];
+  const lines = (...rest) => [...builtins, ...TOP, ...rest].join('\n');
+
+  test(`${variant} (${variantVersion(variant, 'express')}): routes through nested routers, app.route, arrays, RegExp, wildcards, 404`, async () => {
+    const { trees, spans, responses } = await runApp(variant, [
+      ['GET', '/api/v1/orders/42'],
+      ['GET', '/books/7'],
+      ['PUT', '/books/8'],
+      ['GET', '/b/3'],
+      ['GET', '/files/x/y.txt'],
+      ['GET', '/static/css/site.css'],
+      ['GET', '/nope/123'],
+    ]);
+    assert.deepEqual(responses.map((r) => r.status), [200, 200, 200, 200, 200, 200, 404]);
+
+    // GET /api/v1/orders/:orderId (SERVER)
+    // ├─ middleware - … (INTERNAL)
+    // └─ router - /api (INTERNAL)
+    //    └─ router - /api/v1 (INTERNAL)
+    //       └─ request handler - /api/v1/orders/:orderId (INTERNAL)
+    assert.equal(
+      trees['GET /api/v1/orders/42'],
+      `GET /api/v1/orders/:orderId (SERVER)\n${lines('└─ router - /api (INTERNAL)', '   └─ router - /api/v1 (INTERNAL)', '      └─ request handler - /api/v1/orders/:orderId (INTERNAL)')}`,
+    );
+    const order = server(spans, '/api/v1/orders/42');
+    assert.equal(order.attributes['http.route'], '/api/v1/orders/:orderId');
+    const handler = spans.find((s) => s.name === 'request handler - /api/v1/orders/:orderId');
+    assert.deepEqual(
+      { type: handler.attributes['express.type'], name: handler.attributes['express.name'], route: handler.attributes['http.route'] },
+      { type: 'request_handler', name: '/api/v1/orders/:orderId', route: '/api/v1/orders/:orderId' },
+    );
+    const router = spans.find((s) => s.name === 'router - /api/v1');
+    assert.deepEqual([router.attributes['express.type'], router.attributes['express.name']], ['router', '/api/v1']);
+    const jsonParser = spans.find((s) => s.name === 'middleware - jsonParser' && s.traceId === order.traceId);
+    assert.deepEqual([jsonParser.attributes['express.type'], jsonParser.attributes['express.name']], ['middleware', 'jsonParser']);
+
+    assert.equal(trees['GET /books/7'], `GET /books/:id (SERVER)\n${lines('└─ request handler - /books/:id (INTERNAL)')}`);
+    assert.equal(trees['PUT /books/8'], `PUT /books/:id (SERVER)\n${lines('└─ request handler - /books/:id (INTERNAL)')}`);
+    // The alternative of the array that matched.
+    assert.equal(server(spans, '/b/3').attributes['http.route'], '/b/:y');
+    assert.equal(server(spans, '/files/x/y.txt').attributes['http.route'], '^\\/files\\/.*$');
+    assert.equal(server(spans, '/static/css/site.css').attributes['http.route'], major >= 5 ? '/static/*splat' : '/static/*');
+    // No route matched: `{method}`, no http.route, never `/` or the raw path.
+    const missing = server(spans, '/nope/123');
+    assert.equal(missing.name, 'GET');
+    assert.equal('http.route' in missing.attributes, false);
+    assert.equal(missing.status.code, 'UNSET');
+  });
+
+  test(`${variant}: errors are recorded where they happen; the app's error handler decides the response`, async () => {
+    const { trees, spans, responses } = await runApp(variant, [
+      ['GET', '/sync-error'],
+      ['GET', '/next-error'],
+      ['GET', '/async-error'],
+      ['GET', '/teapot'],
+    ]);
+    assert.deepEqual(responses.map((r) => [r.status, r.body]), [[500, 'sync boom'], [500, 'next boom'], [500, 'async boom'], [418, 'short and stout']]);
+    for (const [path, message] of [['/sync-error', 'sync boom'], ['/next-error', 'next boom'], ['/async-error', 'async boom']]) {
+      // GET /sync-error (SERVER, ERROR: 500)
+      // ├─ middleware - … (INTERNAL)
+      // ├─ request handler - /sync-error (INTERNAL, ERROR, exception)
+      // └─ middleware - errorHandler (INTERNAL)
+      assert.equal(trees[`GET ${path}`], `GET ${path} (SERVER)\n${lines(`├─ request handler - ${path} (INTERNAL)`, '└─ middleware - errorHandler (INTERNAL)')}`);
+      const root = server(spans, path);
+      assert.equal(root.status.code, 'ERROR');
+      assert.equal(root.attributes['error.type'], '500');
+      const failed = spans.find((s) => s.name === `request handler - ${path}`);
+      assert.equal(failed.status.code, 'ERROR');
+      assert.equal(failed.status.message, message);
+      assert.equal(failed.attributes['error.type'], 'Error');
+      const exception = failed.events.find((e) => e.name === 'exception');
+      assert.equal(exception?.attributes['exception.message'], message);
+      assert.equal(spans.find((s) => s.name === 'middleware - errorHandler' && s.traceId === root.traceId).status.code, 'UNSET');
+    }
+    // The error handler answered 418: a client error, so the SERVER span is not ERROR.
+    const teapot = server(spans, '/teapot');
+    assert.equal(teapot.name, 'GET /teapot');
+    assert.equal(teapot.status.code, 'UNSET');
+    assert.equal(teapot.attributes['http.response.status_code'], 418);
+  });
+
+  test(`${variant}: a manual span in a handler nests under the request handler span`, async () => {
+    const { trees } = await runApp(variant, [['GET', '/manual']]);
+    // GET /manual (SERVER)
+    // └─ request handler - /manual (INTERNAL)
+    //    └─ app-work (INTERNAL)
+    assert.equal(trees['GET /manual'], `GET /manual (SERVER)\n${lines('└─ request handler - /manual (INTERNAL)', '   └─ app-work (INTERNAL)')}`);
+  });
+
+  test(`${variant}: OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS=false keeps only the route naming`, async () => {
+    const { trees, spans } = await runApp(variant, [['GET', '/api/v1/orders/1'], ['GET', '/manual']], { OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS: 'false' });
+    assert.equal(trees['GET /api/v1/orders/1'], 'GET /api/v1/orders/:orderId (SERVER)');
+    assert.equal(server(spans, '/api/v1/orders/1').attributes['http.route'], '/api/v1/orders/:orderId');
+    assert.equal(trees['GET /manual'], 'GET /manual (SERVER)\n└─ app-work (INTERNAL)');
+  });
+}
+
+for (const variant of ['express4', 'express5']) {
+  test(`${variant}: an ES module app (import express, { Router }) gets the same route naming and spans`, async () => {
+    const { trees } = await runApp(variant, [['GET', '/users/9']], {}, 'express-app.mjs');
+    const major = Number(variantVersion(variant, 'express').split('.')[0]);
+    const builtins = major === 4 ? '├─ middleware - query (INTERNAL)\n├─ middleware - expressInit (INTERNAL)\n' : '';
+    // GET /users/:id (SERVER)
+    // └─ router - /users (INTERNAL)
+    //    └─ request handler - /users/:id (INTERNAL)
+    assert.equal(trees['GET /users/9'], `GET /users/:id (SERVER)\n${builtins}└─ router - /users (INTERNAL)\n   └─ request handler - /users/:id (INTERNAL)`);
+  });
+}
+
+test('express 3: runs uninstrumented for express, with one warning line', async () => {
+  const receiver = await startReceiver();
+  try {
+    const child = spawnCli(['node', appIn('express3', 'express3-app.cjs')], { env: receiverEnv(receiver) });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const response = await send(Number(port), '/users/5');
+    assert.equal(response.body, 'user 5');
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    const warnings = run.stderr.split('\n').filter((l) => /OTELI_[WE]_/.test(l));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0], /warn OTELI_W_UNSUPPORTED_VERSION: express: express version 3\.21\.2 is outside the supported range ">=4\.6\.0 <6"; not instrumented/);
+    // http still traces it: the SERVER span, named without a route.
+    const [span] = await receiver.waitForSpans(1);
+    assert.equal(span.name, 'GET');
+    assert.equal('http.route' in span.attributes, false);
+  } finally {
+    await receiver.close();
+  }
+});
