@@ -20,6 +20,11 @@ export function noteGlobalTaken(): void {
   globalIsOurs = false;
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function listOf(ids: readonly string[]): string {
+  return ids.length <= 1 ? ids.join('') : `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
+}
+
 function consequence(tracer: ForeignTracer): string {
   switch (tracer.kind) {
     case 'sdk':
@@ -30,12 +35,12 @@ function consequence(tracer: ForeignTracer): string {
       );
     case 'instrumentation':
       return (
-        `otel-instrument's ${standDownIdsFor(tracer.module).join(', ')} instrumentation stands down so requests are not traced twice; ` +
+        `otel-instrument's ${listOf(standDownIdsFor(tracer.module))} instrumentation stands down so requests are not traced twice; ` +
         "its spans go wherever the app's instrumentation sends them; remove it (or its SDK set-up) to get otel-instrument's spans"
       );
     case 'agent':
       return (
-        `otel-instrument's ${standDownIdsFor(tracer.module).join(' and ')} instrumentations stand down so requests are not traced twice; ` +
+        `otel-instrument's ${listOf(standDownIdsFor(tracer.module))} instrumentations stand down so requests are not traced twice; ` +
         'run the app with one tracing agent only'
       );
   }
