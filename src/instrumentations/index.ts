@@ -6,5 +6,6 @@ import type { InstrumentationDefinition } from '../kit/definition';
 import http from './http';
 import fetch from './fetch';
 import express from './express';
+import fastify from './fastify';
 
-export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, express];
+export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, express, fastify];

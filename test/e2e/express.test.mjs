@@ -3,38 +3,11 @@
 // middleware, routers and handlers, errors, and the switch that turns the INTERNAL spans off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { receiverEnv, spawnCli } from '../helpers/run-cli.mjs';
-import { drawTree } from '../helpers/trace-tree.mjs';
-import { appIn, variantVersion } from '../helpers/frameworks.mjs';
-import { send } from '../fixtures/http/harness.mjs';
+import { assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
+
+const runApp = (variant, requests, env = {}, app = 'express-app.cjs') => runFrameworkApp(variant, app, requests, env);
 
 const VARIANTS = ['express4-lowest', 'express4', 'express5'];
-
-/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses }. */
-async function runApp(variant, requests, env = {}, app = 'express-app.cjs') {
-  const receiver = await startReceiver();
-  try {
-    const child = spawnCli(['node', appIn(variant, app)], { env: receiverEnv(receiver, { REQUESTS: String(requests.length), ...env }) });
-    const [, port] = await child.waitForOutput(/listening (\d+)/);
-    const responses = [];
-    for (const [method, path] of requests) responses.push(await send(Number(port), path, { method }));
-    const run = await child.result;
-    assert.equal(run.code, 0, run.stderr);
-    assert.doesNotMatch(run.stderr, /OTELI_[WE]_/, run.stderr);
-    const servers = await receiver.waitForSpans((spans) => spans.filter((s) => s.kind === 'SERVER').length >= requests.length);
-    const spans = receiver.spans;
-    // One tree per request, found by the SERVER span's url.path (and method).
-    const trees = {};
-    for (const server of servers.filter((s) => s.kind === 'SERVER')) {
-      const key = `${server.attributes['http.request.method']} ${server.attributes['url.path']}`;
-      trees[key] = drawTree(spans.filter((s) => s.traceId === server.traceId));
-    }
-    return { trees, spans, responses };
-  } finally {
-    await receiver.close();
-  }
-}
 
 const server = (spans, path) => spans.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === path);
 // The two app-level middlewares every request passes first.
@@ -153,22 +126,5 @@ for (const variant of ['express4', 'express5']) {
 }
 
 test('express 3: runs uninstrumented for express, with one warning line', async () => {
-  const receiver = await startReceiver();
-  try {
-    const child = spawnCli(['node', appIn('express3', 'express3-app.cjs')], { env: receiverEnv(receiver) });
-    const [, port] = await child.waitForOutput(/listening (\d+)/);
-    const response = await send(Number(port), '/users/5');
-    assert.equal(response.body, 'user 5');
-    const run = await child.result;
-    assert.equal(run.code, 0, run.stderr);
-    const warnings = run.stderr.split('\n').filter((l) => /OTELI_[WE]_/.test(l));
-    assert.equal(warnings.length, 1, run.stderr);
-    assert.match(warnings[0], /warn OTELI_W_UNSUPPORTED_VERSION: express: express version 3\.21\.2 is outside the supported range ">=4\.6\.0 <6"; not instrumented/);
-    // http still traces it: the SERVER span, named without a route.
-    const [span] = await receiver.waitForSpans(1);
-    assert.equal(span.name, 'GET');
-    assert.equal('http.route' in span.attributes, false);
-  } finally {
-    await receiver.close();
-  }
+  await assertUnsupportedRunsUntraced('express3', 'express3-app.cjs', /warn OTELI_W_UNSUPPORTED_VERSION: express: express version 3\.21\.2 is outside the supported range ">=4\.6\.0 <6"; not instrumented/);
 });

@@ -2,9 +2,13 @@
 // scripts/install-fixtures.mjs): an app file from test/fixtures/frameworks/apps/ is copied into
 // the variant's folder, so that Node resolves the library from that variant's node_modules under
 // its real name, as in a user's app.
+import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES } from './run-cli.mjs';
+import { send } from '../fixtures/http/harness.mjs';
+import { startReceiver } from './otlp-receiver.mjs';
+import { FIXTURES, receiverEnv, spawnCli } from './run-cli.mjs';
+import { drawTree } from './trace-tree.mjs';
 
 export const FRAMEWORKS = join(FIXTURES, 'frameworks');
 
@@ -22,4 +26,55 @@ export function appIn(variant, app) {
   const target = join(dir, app);
   copyFileSync(join(FRAMEWORKS, 'apps', app), target);
   return target;
+}
+
+/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses }. */
+export async function runFrameworkApp(variant, app, requests, env = {}) {
+  const receiver = await startReceiver();
+  try {
+    const child = spawnCli(['node', appIn(variant, app)], { env: receiverEnv(receiver, { REQUESTS: String(requests.length), ...env }) });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const responses = [];
+    for (const [method, path] of requests) responses.push(await send(Number(port), path, { method }));
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /OTELI_[WE]_/, run.stderr);
+    const servers = await receiver.waitForSpans((spans) => spans.filter((s) => s.kind === 'SERVER').length >= requests.length);
+    const spans = receiver.spans;
+    // One tree per request, found by the SERVER span's url.path (and method).
+    const trees = {};
+    for (const server of servers.filter((s) => s.kind === 'SERVER')) {
+      const key = `${server.attributes['http.request.method']} ${server.attributes['url.path']}`;
+      trees[key] = drawTree(spans.filter((s) => s.traceId === server.traceId));
+    }
+    return { trees, spans, responses };
+  } finally {
+    await receiver.close();
+  }
+}
+
+
+/**
+ * A library version outside the supported range: the app answers `/users/5` with `user 5` as
+ * without us, one warning line matching `warning`, and http still gives a SERVER span, named
+ * without a route.
+ */
+export async function assertUnsupportedRunsUntraced(variant, app, warning) {
+  const receiver = await startReceiver();
+  try {
+    const child = spawnCli(['node', appIn(variant, app)], { env: receiverEnv(receiver) });
+    const [, port] = await child.waitForOutput(/listening (\d+)/);
+    const response = await send(Number(port), '/users/5');
+    assert.equal(response.body, 'user 5');
+    const run = await child.result;
+    assert.equal(run.code, 0, run.stderr);
+    const warnings = run.stderr.split('\n').filter((l) => /OTELI_[WE]_/.test(l));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0], warning);
+    const [span] = await receiver.waitForSpans(1);
+    assert.equal(span.name, 'GET');
+    assert.equal('http.route' in span.attributes, false);
+  } finally {
+    await receiver.close();
+  }
 }

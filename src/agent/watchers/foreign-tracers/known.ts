@@ -23,12 +23,17 @@ export interface ForeignTracer {
   };
 }
 
+const AGENT_MODULES = new Set(['dd-trace', 'elastic-apm-node']);
+
 export const FOREIGN_TRACERS: readonly ForeignTracer[] = [
   // The core of every OpenTelemetry JS SDK (sdk-trace-node and sdk-node load it). It patches
   // nothing, so nothing of ours stands down; it is reported once the app uses it (sdk-use.ts).
   { module: '@opentelemetry/sdk-trace-base', kind: 'sdk' },
-  { module: '@opentelemetry/instrumentation-http', kind: 'instrumentation' },
-  { module: '@opentelemetry/instrumentation-undici', kind: 'instrumentation' },
+  // The OpenTelemetry instrumentations of the libraries we instrument: every package a
+  // definition yields to that is not an agent below (their definitions' `yieldsTo`).
+  ...[...new Set(INSTRUMENTATIONS.flatMap((def) => def.yieldsTo ?? []))]
+    .filter((module) => !AGENT_MODULES.has(module))
+    .map((module): ForeignTracer => ({ module, kind: 'instrumentation' })),
   {
     module: 'dd-trace',
     kind: 'agent',
