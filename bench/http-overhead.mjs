@@ -2,13 +2,14 @@
 // (`node app.js`), under `otel-instrument` exporting OTLP http/protobuf to a local sink, and under
 // `otel-instrument` with OTEL_TRACES_SAMPLER=always_off (the hooks alone, nothing recorded).
 // Apps, in bench/fixtures/: plain.js answers a small JSON body; gateway.js makes one fetch per
-// request to a bare upstream (plain.js) and answers with its JSON. Load comes from wrk (or, without
+// request to a bare upstream (plain.js) and answers with its JSON; express.js and fastify.js
+// answer GET /users/:id (those two also run `otel-instrument, no internal spans`). Load comes from wrk (or, without
 // it, bench/fixtures/load.mjs) at 16 connections, 1 s of warm-up then --duration seconds.
 //
 // Runs are interleaved (every variant once per round, the order rotating) and medians reported;
 // ratios are medians of per-round ratios against the bare run of the same round, so drift on a
 // noisy machine hits both sides alike. Run after `npm run build`:
-//   npm run bench -- [--rounds 3] [--duration 5] [--app plain|gateway|all] [--load wrk|node] [--cpu-prof] [--rival <prefix>]
+//   npm run bench -- [--rounds 3] [--duration 5] [--app plain|gateway|express|fastify|all] [--load wrk|node] [--cpu-prof] [--rival <prefix>]
 // --rival adds the official @opentelemetry/auto-instrumentations-node, installed apart in <prefix>
 // (`npm install --prefix <prefix> @opentelemetry/auto-instrumentations-node`) and started the way
 // its README says (`node --require @opentelemetry/auto-instrumentations-node/register app.js`), with
@@ -23,6 +24,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareProfiles, readProfiles } from './fixtures/cpu-profile-top.mjs';
+import { installFixtures } from '../scripts/install-fixtures.mjs';
 import { cleanEnv, cpuTimeMs, killAll, killGroup, peakRssMb, runLoad, startServer, stopServer, withTimeout } from './fixtures/processes.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,8 +35,10 @@ const CONNECTIONS = 16;
 const WARMUP_S = 1;
 
 const APPS = {
-  plain: { file: 'plain.js', spansPerRequest: 1, what: 'node:http server, small JSON answer' },
-  gateway: { file: 'gateway.js', spansPerRequest: 2, what: 'node:http server + one fetch to a bare local upstream per request' },
+  plain: { file: 'plain.js', path: '/', spansPerRequest: 1, what: 'node:http server, small JSON answer' },
+  gateway: { file: 'gateway.js', path: '/', spansPerRequest: 2, what: 'node:http server + one fetch to a bare local upstream per request' },
+  express: { file: 'express.js', path: '/users/42', spansPerRequest: 3, framework: true, what: 'express 5, GET /users/:id → JSON behind one middleware' },
+  fastify: { file: 'fastify.js', path: '/users/42', spansPerRequest: 3, framework: true, what: 'fastify 5, GET /users/:id → JSON with one onRequest hook' },
 };
 
 const OURS = 'otel-instrument';
@@ -43,7 +47,17 @@ const BASE_VARIANTS = [
   { name: 'bare', agent: false, env: {} },
   { name: OURS, agent: OURS, env: {} },
   { name: `${OURS}, sampler off`, agent: OURS, env: { OTEL_TRACES_SAMPLER: 'always_off' }, recordsSpans: false },
+  // The frameworks' switch: only the SERVER span, still named from the route.
+  {
+    name: `${OURS}, no internal spans`,
+    agent: OURS,
+    env: { OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS: 'false', OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS: 'false' },
+    spansPerRequest: 1,
+    frameworksOnly: true,
+  },
 ];
+/** The variants that apply to an app (the frameworks' switch means nothing to a plain server). */
+const variantsFor = (appName) => VARIANTS.filter((v) => !v.frameworksOnly || APPS[appName].framework);
 let VARIANTS = BASE_VARIANTS;
 
 /** The official agent as its users run it, from its own install prefix; exports to the same sink. */
@@ -55,6 +69,8 @@ function rivalVariant(prefix) {
     agent: RIVAL,
     register,
     env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    // Its span count per request is its own (express: a span per layer); reported, not expected.
+    spansPerRequest: null,
   };
 }
 
@@ -72,7 +88,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--duration') args.durationS = Number(value());
     else if (argv[i] === '--app') {
       const app = value();
-      if (app !== 'all' && !(app in APPS)) usage(`--app: plain, gateway or all, not ${app}`);
+      if (app !== 'all' && !(app in APPS)) usage(`--app: ${Object.keys(APPS).join(', ')} or all, not ${app}`);
       args.apps = app === 'all' ? Object.keys(APPS) : [app];
     } else if (argv[i] === '--load') {
       args.load = value();
@@ -119,7 +135,7 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
   const spansBefore = (await getJson(`${ctx.sinkUrl}/stats`)).spans;
   const server = await startServer(`${appName} (${variant.name})`, commandLine(ctx, appName, variant, nodeArgs), env);
   try {
-    const url = `http://127.0.0.1:${server.port}/`;
+    const url = `http://127.0.0.1:${server.port}${APPS[appName].path}`;
     const warmup = await runLoad(ctx.load, url, CONNECTIONS, WARMUP_S);
     const nowUs = () => Number(process.hrtime.bigint() / 1000n); // the clock of V8's profile timestamps
     const windowStartUs = nowUs();
@@ -155,7 +171,7 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
       startupMs: server.startupMs,
       exit,
       spans: variant.agent ? spans : undefined,
-      expectedSpans: variant.agent ? (variant.recordsSpans === false ? 0 : (warmup.requests + load.requests) * APPS[appName].spansPerRequest) : undefined,
+      expectedSpans: expectedSpans(appName, variant, warmup.requests + load.requests),
       agentMessages: [...new Set(server.stderr().match(/OTELI_[WE]_[A-Z_]+/g) ?? [])],
       loadWindowUs,
     };
@@ -163,6 +179,13 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
     killGroup(server.child);
     throw err;
   }
+}
+
+function expectedSpans(appName, variant, requests) {
+  if (!variant.agent) return undefined;
+  if (variant.recordsSpans === false) return 0;
+  const perRequest = variant.spansPerRequest === undefined ? APPS[appName].spansPerRequest : variant.spansPerRequest;
+  return perRequest === null ? undefined : requests * perRequest;
 }
 
 // ---- statistics and the report ----
@@ -185,7 +208,7 @@ function appTable(runs, appName) {
     '| variant | req/s | p50 ms | p99 ms | CPU µs/req | peak RSS MB | start-up ms | spans received (% of expected) | req/s ratio | p99 ratio | CPU ratio | RSS ratio | start-up Δ ms |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
-  for (const variant of VARIANTS) {
+  for (const variant of variantsFor(appName)) {
     const own = forVariant(variant.name);
     if (own.length === 0) continue;
     const med = (key) => median(own.map((r) => r[key]));
@@ -193,7 +216,9 @@ function appTable(runs, appName) {
     const paired = (fn) => median(own.map((r) => (bareOfRound(r.round) ? fn(r, bareOfRound(r.round)) : undefined)));
     const ratio = (key, digits = 2) => (variant.agent ? fmt(paired((r, b) => r[key] / b[key]), digits) : '1');
     let spans = '—';
-    if (variant.agent) {
+    if (variant.agent && med('expectedSpans') === undefined) {
+      spans = `${fmt(med('spans'))} (${fmt(median(own.map((r) => r.spans / r.servedRequests)), 1)} per request)`;
+    } else if (variant.agent) {
       spans = med('expectedSpans') === 0
         ? `${fmt(med('spans'))} (expected 0)`
         : `${fmt(med('spans'))} (${fmt(100 * median(own.map((r) => r.spans / r.expectedSpans)), 1)} %)`;
@@ -202,7 +227,7 @@ function appTable(runs, appName) {
       `${fmt(med('rssMb'), 1)} | ${fmt(med('startupMs'))} | ${spans} | ${ratio('requestsPerS')} | ${ratio('p99Ms')} | ${ratio('cpuUsPerRequest')} | ` +
       `${ratio('rssMb')} | ${variant.agent ? signed(paired((r, b) => r.startupMs - b.startupMs), 0) : '0'} |`);
   }
-  const perRound = VARIANTS.map((v) => `${v.name} ${forVariant(v.name).map((r) => fmt(r.requestsPerS)).join(' / ')}`).join('; ');
+  const perRound = variantsFor(appName).map((v) => `${v.name} ${forVariant(v.name).map((r) => fmt(r.requestsPerS)).join(' / ')}`).join('; ');
   return `### ${appName}: ${APPS[appName].what}\n\n${rows.join('\n')}\n\nreq/s by round: ${perRound}.\n`;
 }
 
@@ -214,7 +239,7 @@ function report(args, runs, environment) {
     'CPU µs/req: user + system CPU time of the app process (all threads) in the measured window ÷ requests answered. It is the cost per request whatever share of the 2 cores wrk and the sink left the app, so it is the steadiest column.',
     `Peak RSS is the app process's VmHWM at the end of the load. The \`otel-instrument\` launcher, the app's parent, adds ${fmt(launcherMb, 1)} MB of its own.`,
     'Start-up: spawn → the app printing its port; under otel-instrument that includes the launcher (a second Node.js) starting the app.',
-    `Spans received include the warm-up; expected = requests × spans per request (plain: SERVER; gateway: SERVER + CLIENT). Up to ${CONNECTIONS} requests per load run can be answered after the load generator stops counting, so slightly over 100 % is normal.`,
+    `Spans received include the warm-up; expected = requests × spans per request (plain: SERVER; gateway: SERVER + CLIENT; express and fastify: SERVER + 2 INTERNAL, or SERVER alone with the internal spans off; the official agent: as it comes, per request). Up to ${CONNECTIONS} requests per load run can be answered after the load generator stops counting, so slightly over 100 % is normal.`,
     `The sink used ${fmt(100 * sinkShare, 0)} % of a core during the otel-instrument runs (median): a collector's cost that a real deployment pays on another machine.`,
   ];
   const errors = runs.filter((r) => r.errors > 0);
@@ -255,7 +280,7 @@ async function profileRuns(ctx, args) {
   const sections = [];
   for (const appName of args.apps) {
     const profiled = [];
-    for (const [i, variant] of VARIANTS.entries()) {
+    for (const [i, variant] of variantsFor(appName).entries()) {
       const dir = join(profDir, appName, String(i));
       mkdirSync(dir, { recursive: true });
       const run = await runOnce(ctx, appName, variant, { cpuProfDir: dir });
@@ -271,7 +296,9 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.rival !== undefined) VARIANTS = [...BASE_VARIANTS, rivalVariant(args.rival)];
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) usage('dist/ is missing: run `npm run build` first');
-  const runCount = args.rounds * args.apps.length * VARIANTS.length + (args.cpuProf ? args.apps.length * VARIANTS.length : 0);
+  if (installFixtures({ quiet: true }) !== 0) usage('installing the framework fixtures failed (node scripts/install-fixtures.mjs)');
+  const perRound = args.apps.reduce((n, app) => n + variantsFor(app).length, 0);
+  const runCount = args.rounds * perRound + (args.cpuProf ? perRound : 0);
   // A bound on the whole run, so a wedged process cannot keep the bench (or CI) waiting forever.
   const budgetS = runCount * (WARMUP_S + args.durationS + 20) + 60;
   setTimeout(() => {
@@ -292,7 +319,7 @@ async function main() {
 
   // One unmeasured start of each variant warms the file cache, so round 1's start-up is no outlier.
   for (const appName of args.apps) {
-    for (const variant of VARIANTS) {
+    for (const variant of variantsFor(appName)) {
       const env = variantEnv(ctx, appName, variant);
       await stopServer(await startServer(`${appName} (${variant.name}, priming)`, commandLine(ctx, appName, variant), env));
     }
@@ -302,7 +329,8 @@ async function main() {
   for (let round = 1; round <= args.rounds; round++) {
     for (const appName of args.apps) {
       // Rotate the order each round, so no variant always runs right after the same other one.
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length]);
+      const variants = variantsFor(appName);
+      const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]);
       for (const variant of order) {
         const run = { round, ...(await runOnce(ctx, appName, variant)) };
         runs.push(run);
