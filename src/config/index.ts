@@ -96,6 +96,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     semconvStabilityOptIn: lowerList(get('OTEL_SEMCONV_STABILITY_OPT_IN')),
     shutdownTimeoutMs: parseInteger(shutdownTimeout, get(shutdownTimeout), defaultIntOf(shutdownTimeout)),
     http: readHttp(get),
+    pg: {
+      queryText: enumOf('OTEL_INSTRUMENTATION_PG_QUERY_TEXT', ['sanitized', 'raw', 'off'] as const),
+      captureParameters: parseBoolean('OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS', get('OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS')),
+    },
     frameworks: {
       expressInternalSpans: parseBoolean('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS', get('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS'), defaultOf('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS') === 'true'),
       fastifyInternalSpans: parseBoolean('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS', get('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS'), defaultOf('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS') === 'true'),

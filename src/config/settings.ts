@@ -217,6 +217,16 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
     },
     ...captureHeaderSettings,
     {
+      env: 'OTEL_INSTRUMENTATION_PG_QUERY_TEXT',
+      default: 'sanitized',
+      description: 'db.query.text of pg spans: sanitized (literals as ?, comments removed), raw (as sent), or off',
+    },
+    {
+      env: 'OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS',
+      default: 'false',
+      description: 'true: record the values of a parameterised query as db.query.parameter.<index>',
+    },
+    {
       env: 'OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS',
       default: 'true',
       description: 'false: no INTERNAL spans for express middleware, routers and handlers; the SERVER span is still named from the route',

@@ -89,6 +89,14 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly http: HttpInstrumentationConfig;
   readonly frameworks: FrameworkConfig;
+  readonly pg: PgConfig;
+}
+
+export interface PgConfig {
+  /** OTEL_INSTRUMENTATION_PG_QUERY_TEXT */
+  readonly queryText: 'sanitized' | 'raw' | 'off';
+  /** OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS */
+  readonly captureParameters: boolean;
 }
 
 export interface FrameworkConfig {

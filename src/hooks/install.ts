@@ -124,14 +124,42 @@ function applyEntry(entry: Entry, exports: unknown, version: string | undefined,
  * module (and file): express 4 and 5 are two targets of one definition, and the one that does
  * not match must not warn about the copy the other patched.
  */
+interface PendingWarning {
+  readonly id: string;
+  readonly module: string;
+  readonly message: string;
+}
+
+let pendingWarnings: PendingWarning[] = [];
+/** The first target module of each instrumentation: its warning is preferred (`pg`, not the `pg-pool` it loads). */
+const primaryModules = new Map<string, string>();
+
+/**
+ * One warning per instrumentation and copy: pg 7 loads pg-pool 2 while it loads, and both are out
+ * of range, but the user needs one line, about pg. Warnings wait for the synchronous load that
+ * raised them to finish (a microtask), then each instrumentation's is printed once, its own main
+ * module's first.
+ */
+function flushWarnings(): void {
+  const byId = new Map<string, PendingWarning[]>();
+  for (const warning of pendingWarnings) byId.set(warning.id, [...(byId.get(warning.id) ?? []), warning]);
+  pendingWarnings = [];
+  for (const [id, warnings] of byId) {
+    const chosen = warnings.find((w) => w.module === primaryModules.get(id)) ?? warnings[0];
+    log.warnOnce('OTELI_W_UNSUPPORTED_VERSION', chosen.message);
+  }
+}
+
 function warnUnsupported(entries: readonly Entry[], module: string, version: string | undefined, basedir: string | undefined): void {
   const byId = new Map<string, string[]>();
   for (const entry of entries) byId.set(entry.id, [...(byId.get(entry.id) ?? []), entry.versions]);
+  if (pendingWarnings.length === 0) queueMicrotask(flushWarnings);
   for (const [id, ranges] of byId) {
-    log.warnOnce(
-      'OTELI_W_UNSUPPORTED_VERSION',
-      `${id}: ${module} version ${version ?? 'unknown'} is outside the supported range ${ranges.map((r) => `"${r}"`).join(' or ')}; not instrumented${basedir ? ` (${basedir})` : ''}`,
-    );
+    pendingWarnings.push({
+      id,
+      module,
+      message: `${id}: ${module} version ${version ?? 'unknown'} is outside the supported range ${ranges.map((r) => `"${r}"`).join(' or ')}; not instrumented${basedir ? ` (${basedir})` : ''}`,
+    });
   }
 }
 
@@ -197,6 +225,7 @@ function addEntry(entry: Entry): void {
 }
 
 function addDefinition(def: InstrumentationDefinition, ctx: (() => InstrumentationContext) | undefined, disabledBy?: string): void {
+  if (def.targets.length > 0 && !primaryModules.has(def.id)) primaryModules.set(def.id, targetModuleName(def.targets[0].module));
   for (const target of def.targets) {
     addEntry({
       id: def.id,

@@ -7,5 +7,6 @@ import http from './http';
 import fetch from './fetch';
 import express from './express';
 import fastify from './fastify';
+import pg from './pg';
 
-export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, express, fastify];
+export const INSTRUMENTATIONS: readonly InstrumentationDefinition[] = [http, fetch, express, fastify, pg];

@@ -93,7 +93,7 @@ for (const [name, agent] of Object.entries(AGENTS)) {
     ['started by the app', 'start', []],
     [`preloaded with --require ${agent.preload}`, 'preloaded', ['--require', agent.preload]],
   ]) {
-    test(`${name} ${how}: one warning, our http, fetch, express and fastify stand down, ${name} traces alone`, async (t) => {
+    test(`${name} ${how}: one warning, our http, fetch, express, fastify and pg stand down, ${name} traces alone`, async (t) => {
       const backend = await startAgentBackend(t);
       const receiver = await startReceiver();
       t.after(() => receiver.close());
@@ -111,7 +111,7 @@ for (const [name, agent] of Object.entries(AGENTS)) {
       assert.equal(lines.length, 1, run.stderr);
       assert.match(
         lines[0],
-        new RegExp(`^\\[otel-instrument\\] warn OTELI_W_FOREIGN_AGENT: the app starts another tracing agent, ${name}@\\d+\\.\\d+\\.\\d+: otel-instrument's http, undici, express and fastify instrumentations stand down`),
+        new RegExp(`^\\[otel-instrument\\] warn OTELI_W_FOREIGN_AGENT: the app starts another tracing agent, ${name}@\\d+\\.\\d+\\.\\d+: otel-instrument's http, undici, express, fastify and pg instrumentations stand down`),
       );
       // Downstream calls carry the agent's context only.
       const { viaHttp, viaFetch } = JSON.parse(response.body);

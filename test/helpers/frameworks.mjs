@@ -11,20 +11,21 @@ import { FIXTURES, receiverEnv, spawnCli } from './run-cli.mjs';
 import { drawTree } from './trace-tree.mjs';
 
 export const FRAMEWORKS = join(FIXTURES, 'frameworks');
+export const PG_VERSIONS = join(FIXTURES, 'pg-versions');
 
 /** The installed version of `library` in a variant, or a test failure naming the install step. */
-export function variantVersion(variant, library) {
-  const manifest = join(FRAMEWORKS, variant, 'node_modules', library, 'package.json');
+export function variantVersion(variant, library, set = FRAMEWORKS) {
+  const manifest = join(set, variant, 'node_modules', library, 'package.json');
   if (!existsSync(manifest)) throw new Error(`${variant}: ${library} is not installed; run node scripts/install-fixtures.mjs`);
   return JSON.parse(readFileSync(manifest, 'utf8')).version;
 }
 
-/** Path of `app` (a file in apps/) copied into the variant's folder. */
-export function appIn(variant, app) {
-  const dir = join(FRAMEWORKS, variant, '.apps');
+/** Path of `app` (a file in <set>/apps/) copied into the variant's folder. */
+export function appIn(variant, app, set = FRAMEWORKS) {
+  const dir = join(set, variant, '.apps');
   mkdirSync(dir, { recursive: true });
   const target = join(dir, app);
-  copyFileSync(join(FRAMEWORKS, 'apps', app), target);
+  copyFileSync(join(set, 'apps', app), target);
   return target;
 }
 

@@ -1,0 +1,23 @@
+/**
+ * The pg patches: `Client.prototype.query` and `connect` in pg/lib/client.js, and
+ * `Pool.prototype.connect` of pg-pool (which pool.query goes through).
+ */
+import { SpanKind } from '@opentelemetry/api';
+import type { PatchFunction } from '../../kit/definition';
+import { makeConnectWrapper, makeQueryWrapper, type PgSettings } from './query-spans';
+
+/** pg's main entry: nothing to patch there (lib/client.js is); its range gates it. */
+export const acceptPg: PatchFunction<PgSettings> = () => undefined;
+
+export const patchClient: PatchFunction<PgSettings> = (Client, ctx) => {
+  const proto = Client?.prototype;
+  ctx.wrap(proto, 'query', makeQueryWrapper(ctx.tracer, ctx.settings) as never);
+  ctx.wrap(proto, 'connect', makeConnectWrapper(ctx.tracer, 'pg.connect', SpanKind.CLIENT, (client) => client) as never);
+  return undefined;
+};
+
+export const patchPool: PatchFunction<PgSettings> = (Pool, ctx) => {
+  // The pool's options say where its clients connect (host, port, database).
+  ctx.wrap(Pool?.prototype, 'connect', makeConnectWrapper(ctx.tracer, 'pg-pool.connect', SpanKind.INTERNAL, (pool) => pool?.options) as never);
+  return undefined;
+};

@@ -1,0 +1,220 @@
+/**
+ * CLIENT spans for pg: one per query, whatever its form, ending when its result or error is
+ * delivered; and spans for `client.connect()` (CLIENT) and `pool.connect()` (INTERNAL, the wait
+ * for a pooled connection).
+ *
+ *   GET /users/:id (SERVER)
+ *   ├─ pg-pool.connect (INTERNAL)
+ *   └─ SELECT users (CLIENT)   db.system.name=postgresql db.namespace=test db.query.summary="SELECT users"
+ *
+ * Every callback, promise continuation and stream event runs in the caller's context, not the
+ * pool's or the connection's: a pooled connection released by another request would otherwise
+ * run this request's callback (and its next query) in that request's trace.
+ */
+import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { recordError } from '../../kit/errors';
+import { log } from '../../log';
+import { analyseSqlCached } from './sql';
+import * as semconv from './semconv';
+
+export type QueryTextMode = 'sanitized' | 'raw' | 'off';
+
+export interface PgSettings {
+  /** OTEL_INSTRUMENTATION_PG_QUERY_TEXT */
+  readonly queryText: QueryTextMode;
+  /** OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS */
+  readonly captureParameters: boolean;
+}
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** What pg's Client knows of its connection (never the password). */
+interface ClientLike {
+  host?: unknown;
+  port?: unknown;
+  database?: unknown;
+  connectionParameters?: { host?: unknown; port?: unknown; database?: unknown };
+}
+
+function connectionAttributes(client: ClientLike | undefined): Attributes {
+  const params = client?.connectionParameters ?? client;
+  const attributes: Attributes = { [semconv.ATTR_DB_SYSTEM_NAME]: semconv.DB_SYSTEM_POSTGRESQL };
+  const database = params?.database ?? client?.database;
+  if (typeof database === 'string' && database !== '') attributes[semconv.ATTR_DB_NAMESPACE] = database;
+  const host = params?.host ?? client?.host;
+  if (typeof host === 'string' && host !== '') attributes[semconv.ATTR_SERVER_ADDRESS] = host;
+  const port = Number(params?.port ?? client?.port);
+  if (Number.isInteger(port) && port > 0) attributes[semconv.ATTR_SERVER_PORT] = port;
+  return attributes;
+}
+
+/** SQLSTATE for a server error (`42601`), else the error's code (`ECONNREFUSED`), else its name. */
+function errorTypeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? name : '_OTHER';
+}
+
+function isSqlState(code: unknown): code is string {
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+function endWithError(span: Span, error: unknown): void {
+  try {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (isSqlState(code)) span.setAttribute(semconv.ATTR_DB_RESPONSE_STATUS_CODE, code);
+    recordError(span, error, { errorType: errorTypeOf(error) });
+  } catch (err) {
+    log.errorOnce('OTELI_E_PG_RECORD', 'pg: recording a failed query failed', err);
+  }
+  span.end();
+}
+
+interface QueryShape {
+  text: string | undefined;
+  values: unknown[] | undefined;
+  /** Index of the callback argument, or -1. */
+  callbackAt: number;
+  submittable: { submit: unknown } | undefined;
+}
+
+/** The query's text, values and callback, from any of client.query's argument forms. */
+function shapeOf(args: ArrayLike<unknown>): QueryShape {
+  const [config, values, callback] = [args[0], args[1], args[2]];
+  const isObject = typeof config === 'object' && config !== null;
+  const fromConfig = isObject ? (config as { text?: unknown; values?: unknown; cursor?: { text?: unknown; values?: unknown } }) : undefined;
+  // pg-query-stream keeps its text on the pg-cursor it wraps.
+  const configText = fromConfig?.text ?? fromConfig?.cursor?.text;
+  const text = typeof config === 'string' ? config : typeof configText === 'string' ? configText : undefined;
+  const configValues = fromConfig?.values ?? fromConfig?.cursor?.values;
+  const valueList = Array.isArray(values) ? values : Array.isArray(configValues) ? (configValues as unknown[]) : undefined;
+  const callbackAt = typeof values === 'function' ? 1 : typeof callback === 'function' ? 2 : -1;
+  const submittable = isObject && typeof (config as { submit?: unknown }).submit === 'function' ? (config as { submit: unknown }) : undefined;
+  return { text, values: valueList, callbackAt, submittable };
+}
+
+function queryAttributes(client: ClientLike, shape: QueryShape, settings: PgSettings): { name: string; attributes: Attributes } {
+  const attributes = connectionAttributes(client);
+  let name: string = semconv.DB_SYSTEM_POSTGRESQL;
+  if (shape.text !== undefined) {
+    const sql = analyseSqlCached(shape.text);
+    if (sql.operation !== undefined) attributes[semconv.ATTR_DB_OPERATION_NAME] = sql.operation;
+    if (sql.collection !== undefined) attributes[semconv.ATTR_DB_COLLECTION_NAME] = sql.collection;
+    if (sql.summary !== undefined) attributes[semconv.ATTR_DB_QUERY_SUMMARY] = sql.summary;
+    if (sql.batchSize !== undefined) attributes[semconv.ATTR_DB_OPERATION_BATCH_SIZE] = sql.batchSize;
+    if (settings.queryText !== 'off') attributes[semconv.ATTR_DB_QUERY_TEXT] = settings.queryText === 'raw' ? shape.text : sql.sanitized;
+    // The span name: the summary, else the operation, else the system.
+    name = sql.summary ?? sql.operation ?? name;
+  }
+  if (settings.captureParameters && shape.values !== undefined) {
+    shape.values.forEach((value, i) => {
+      attributes[`${semconv.ATTR_DB_QUERY_PARAMETER_PREFIX}${i}`] = value === null || value === undefined ? String(value) : typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
+    });
+  }
+  return { name, attributes };
+}
+
+/** Replaces a submittable's completion methods so the span ends with it (any Submittable has them). */
+function endWithSubmittable(submittable: Record<string, unknown>, span: Span, caller: Context): void {
+  let ended = false;
+  const once = (error?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    if (error === undefined) span.end();
+    else endWithError(span, error);
+  };
+  for (const [method, failing] of [['handleReadyForQuery', false], ['handleError', true]] as const) {
+    const original = submittable[method];
+    if (typeof original !== 'function') continue;
+    // Own and not enumerable: the object's keys stay what they were.
+    Object.defineProperty(submittable, method, {
+      configurable: true,
+      writable: true,
+      enumerable: Object.prototype.propertyIsEnumerable.call(submittable, method),
+      value: function (this: unknown, ...args: unknown[]): unknown {
+        try {
+          once(failing ? args[0] : undefined);
+        } catch {
+          // recording is best effort
+        }
+        return (original as AnyFunction).apply(this, args);
+      },
+    });
+  }
+  // A stream's events (pg-query-stream, pg-cursor) come from the connection's socket callbacks.
+  if (typeof (submittable as { on?: unknown }).on === 'function') context.bind(caller, submittable);
+}
+
+/** The wrapper of Client.prototype.query. */
+export function makeQueryWrapper(tracer: Tracer, settings: PgSettings) {
+  return (original: AnyFunction): AnyFunction =>
+    function query(this: any): unknown {
+      // eslint-disable-next-line prefer-rest-params
+      const args = Array.prototype.slice.call(arguments) as unknown[];
+      if (args[0] === null || args[0] === undefined) return original.apply(this, args); // pg throws its own TypeError
+      const shape = shapeOf(args);
+      const { name, attributes } = queryAttributes(this, shape, settings);
+      const caller = context.active();
+      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, caller);
+      const inSpan = trace.setSpan(caller, span);
+      if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, span, caller);
+      if (shape.callbackAt !== -1) {
+        const callback = args[shape.callbackAt] as AnyFunction;
+        args[shape.callbackAt] = function (this: unknown, error: unknown): unknown {
+          if (error) endWithError(span, error);
+          else span.end();
+          // eslint-disable-next-line prefer-rest-params
+          return context.with(caller, callback, this, ...(arguments as unknown as unknown[]));
+        };
+      }
+      let result: unknown;
+      try {
+        result = context.with(inSpan, original, this, ...args);
+      } catch (error) {
+        endWithError(span, error);
+        throw error;
+      }
+      if (shape.submittable === undefined && shape.callbackAt === -1 && result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
+        (result as Promise<unknown>).then(
+          () => span.end(),
+          (error) => endWithError(span, error),
+        );
+      }
+      return result;
+    };
+}
+
+/** The wrapper of `connect` (Client's, kind CLIENT; Pool's, kind INTERNAL: the wait for a connection). */
+export function makeConnectWrapper(tracer: Tracer, spanName: string, kind: SpanKind, connectionOf: (self: any) => ClientLike | undefined) {
+  return (original: AnyFunction): AnyFunction =>
+    function connect(this: unknown, callback?: unknown): unknown {
+      const caller = context.active();
+      const span = tracer.startSpan(spanName, { kind, attributes: connectionAttributes(connectionOf(this)) }, caller);
+      const inSpan = trace.setSpan(caller, span);
+      if (typeof callback === 'function') {
+        const bound = function (this: unknown, error: unknown): unknown {
+          if (error) endWithError(span, error);
+          else span.end();
+          // eslint-disable-next-line prefer-rest-params
+          return context.with(caller, callback as AnyFunction, this, ...(arguments as unknown as unknown[]));
+        };
+        return context.with(inSpan, original, this, bound);
+      }
+      let result: unknown;
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        result = context.with(inSpan, original, this, ...(arguments as unknown as unknown[]));
+      } catch (error) {
+        endWithError(span, error);
+        throw error;
+      }
+      if (result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
+        (result as Promise<unknown>).then(
+          () => span.end(),
+          (error) => endWithError(span, error),
+        );
+      } else span.end();
+      return result;
+    };
+}
