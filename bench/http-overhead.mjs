@@ -3,7 +3,8 @@
 // `otel-instrument` with OTEL_TRACES_SAMPLER=always_off (the hooks alone, nothing recorded).
 // Apps, in bench/fixtures/: plain.js answers a small JSON body; gateway.js makes one fetch per
 // request to a bare upstream (plain.js) and answers with its JSON; express.js and fastify.js
-// answer GET /users/:id (those two also run `otel-instrument, no internal spans`). Load comes from wrk (or, without
+// answer GET /users/:id, fastify-pg.js with a query through a pool (those three also run
+// `otel-instrument, no internal spans`). Load comes from wrk (or, without
 // it, bench/fixtures/load.mjs) at 16 connections, 1 s of warm-up then --duration seconds.
 //
 // Runs are interleaved (every variant once per round, the order rotating) and medians reported;
@@ -39,6 +40,16 @@ const APPS = {
   gateway: { file: 'gateway.js', path: '/', spansPerRequest: 2, what: 'node:http server + one fetch to a bare local upstream per request' },
   express: { file: 'express.js', path: '/users/42', spansPerRequest: 3, framework: true, what: 'express 5, GET /users/:id → JSON behind one middleware' },
   fastify: { file: 'fastify.js', path: '/users/42', spansPerRequest: 3, framework: true, what: 'fastify 5, GET /users/:id → JSON with one onRequest hook' },
+  'fastify-pg': {
+    file: 'fastify-pg.js',
+    path: '/users/42',
+    spansPerRequest: 4,
+    framework: true,
+    // SERVER, pg-pool.connect and SELECT stay with the frameworks' INTERNAL spans off.
+    spansWithoutInternal: 3,
+    postgres: true,
+    what: 'fastify 5 + pg, GET /users/:id → SELECT … WHERE id = $1 through a pool (real PostgreSQL)',
+  },
 };
 
 const OURS = 'otel-instrument';
@@ -52,7 +63,7 @@ const BASE_VARIANTS = [
     name: `${OURS}, no internal spans`,
     agent: OURS,
     env: { OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS: 'false', OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS: 'false' },
-    spansPerRequest: 1,
+    internalSpans: false,
     frameworksOnly: true,
   },
 ];
@@ -125,7 +136,7 @@ function commandLine(ctx, appName, variant, nodeArgs = []) {
 /** The variant's environment; the rival gets by env what ours gets by flags. */
 function variantEnv(ctx, appName, variant) {
   const rival = variant.agent === RIVAL ? { OTEL_SERVICE_NAME: `bench-${appName}`, OTEL_EXPORTER_OTLP_ENDPOINT: ctx.sinkUrl } : {};
-  return cleanEnv({ UPSTREAM_URL: ctx.upstreamUrl, ...rival, ...variant.env });
+  return cleanEnv({ UPSTREAM_URL: ctx.upstreamUrl, ...ctx.pgEnv, ...rival, ...variant.env });
 }
 
 // ---- one run: start, warm up, measure, read peak RSS, stop, count exported spans ----
@@ -185,7 +196,8 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
 function expectedSpans(appName, variant, requests) {
   if (!variant.agent) return undefined;
   if (variant.recordsSpans === false) return 0;
-  const perRequest = variant.spansPerRequest === undefined ? APPS[appName].spansPerRequest : variant.spansPerRequest;
+  const app = APPS[appName];
+  const perRequest = variant.spansPerRequest !== undefined ? variant.spansPerRequest : variant.internalSpans === false ? app.spansWithoutInternal ?? 1 : app.spansPerRequest;
   return perRequest === null ? undefined : requests * perRequest;
 }
 
@@ -311,6 +323,8 @@ async function main() {
   const sink = await startServer('sink', [join(FIXTURES, 'sink.js')], cleanEnv({}));
   const upstream = await startServer('upstream', [join(FIXTURES, 'plain.js')], cleanEnv({}));
   const ctx = {
+    // The PostgreSQL the tests use (test/helpers/postgres.mjs): the PG* variables, or embedded.
+    pgEnv: args.apps.some((app) => APPS[app].postgres) ? await (await import('../test/helpers/postgres.mjs')).postgresEnv() : {},
     sinkPid: sink.appPid,
     sinkUrl: `http://127.0.0.1:${sink.port}`,
     upstreamUrl: `http://127.0.0.1:${upstream.port}/`,
@@ -347,6 +361,7 @@ async function main() {
   if (args.cpuProf) markdown += `\n${await profileRuns(ctx, args)}`;
   await stopServer(upstream);
   await stopServer(sink);
+  await (await import('../test/helpers/postgres.mjs')).stopPostgres();
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'results.md'), markdown);
   writeFileSync(join(OUT, 'http-overhead.json'), `${JSON.stringify({ environment, args, runs }, null, 2)}\n`);
