@@ -14,6 +14,7 @@ export const USAGE_EXIT_CODE = 2;
 
 export type ParsedArguments =
   | { readonly kind: 'run'; readonly command: readonly string[]; readonly envOverrides: Readonly<Record<string, string>> }
+  | { readonly kind: 'bootstrap'; readonly args: readonly string[] }
   | { readonly kind: 'exit'; readonly exitCode: number };
 
 export interface CliOutput {
@@ -33,7 +34,7 @@ function usageError(output: CliOutput, message: string): ParsedArguments {
 
 function buildProgram(output: CliOutput, onFlag: (flagName: string, value: string) => void): Command {
   const program = new Command('otel-instrument')
-    .usage('[flags] <command> [args...]')
+    .usage('[flags] <command> [args...]\n       otel-instrument bootstrap [dir] [--json] [--action requirements] [--strict]')
     .description(
       'Run a command with OpenTelemetry tracing.\n' +
         'Each flag sets the OTEL_* variable it names and overrides the environment;\n' +
@@ -88,9 +89,7 @@ export function parseArguments(args: readonly string[], output: CliOutput = defa
 
   const command = program.args;
   if (command.length === 0) return usageError(output, 'missing command (usage: otel-instrument [flags] <command> [args...])');
-  if (command[0] === 'bootstrap') {
-    return usageError(output, 'the bootstrap command is not available yet');
-  }
+  if (command[0] === 'bootstrap') return { kind: 'bootstrap', args: command.slice(1) };
   return { kind: 'run', command, envOverrides };
 }
 
@@ -98,6 +97,12 @@ export function main(args: readonly string[] = process.argv.slice(2)): void {
   const parsed = parseArguments(args);
   if (parsed.kind === 'exit') {
     process.exitCode = parsed.exitCode;
+    return;
+  }
+  if (parsed.kind === 'bootstrap') {
+    // Required here: the run path never loads the instrumentation definitions.
+    const { runBootstrap } = require('./bootstrap') as typeof import('./bootstrap');
+    process.exitCode = runBootstrap(parsed.args, defaultOutput);
     return;
   }
   runCommand(parsed.command, parsed.envOverrides);

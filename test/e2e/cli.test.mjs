@@ -150,13 +150,6 @@ test('an unknown flag: one line on stderr, exit 2, no stack', async () => {
   assert.match(result.stderr, /unknown option '--no-such-flag'/);
 });
 
-test('bootstrap is not available yet: one line, exit 2', async () => {
-  const result = await runCli(['bootstrap']);
-  assert.equal(result.code, 2);
-  assert.equal(lines(result.stderr).length, 1, result.stderr);
-  assert.match(result.stderr, /not available yet/);
-});
-
 test('a command not found: one line, exit 127', async () => {
   const result = await runCli(['no-such-command-oteli-test', 'arg']);
   assert.equal(result.code, 127);
