@@ -125,6 +125,12 @@ for (const variant of ['express4', 'express5']) {
   });
 }
 
+test('express with the http instrumentation off: no SERVER span to name, so no framework spans either', async () => {
+  const { spans, responses } = await runApp('express5', [['GET', '/api/v1/orders/1']], { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http', EXPECT_NO_SPANS: '1' });
+  assert.equal(responses[0].status, 200);
+  assert.deepEqual(spans, []);
+});
+
 test('express 3: runs uninstrumented for express, with one warning line', async () => {
   await assertUnsupportedRunsUntraced('express3', 'express3-app.cjs', /warn OTELI_W_UNSUPPORTED_VERSION: express: express version 3\.21\.2 is outside the supported range ">=4\.6\.0 <6"; not instrumented/);
 });

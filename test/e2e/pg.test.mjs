@@ -34,7 +34,8 @@ for (const variant of ['pg8-lowest', 'pg8']) {
   const hasStreams = variant === 'pg8';
 
   test(`${variant} (pg ${version}): every query form gets exactly one CLIENT span, under the caller`, async () => {
-    const { results, spans, run } = await runPgApp(variant, 'pg-forms.cjs');
+    // A password the server ignores (trust auth), planted to show it reaches no attribute or line.
+    const { results, spans, run } = await runPgApp(variant, 'pg-forms.cjs', { PGPASSWORD: 'planted-pg-secret', OTEL_LOG_LEVEL: 'debug' });
     assert.deepEqual(results, {
       early: 1, text: 2, values: 1, callback: 'ann', valuesCallback: 'ann', config: 1, prepared: 'ann', rowMode: [3, 4],
       syntax: '42601', unique: '23505',
@@ -42,6 +43,8 @@ for (const variant of ['pg8-lowest', 'pg8']) {
       poolPromise: 5, poolCallback: 6, pooledClient: 7,
     });
     assert.doesNotMatch(run.stderr, /OTELI_[WE]_/);
+    assert.doesNotMatch(run.stdout + run.stderr, /planted-pg-secret/);
+    assert.doesNotMatch(JSON.stringify(spans, (_, v) => (typeof v === 'bigint' ? String(v) : v)), /planted-pg-secret/);
     const table = /oteli_forms_\d+/.exec(spans.map((s) => s.name).join(' '))[0];
     const tree = drawTree(spans).replaceAll(table, 'T');
     // forms (INTERNAL)
