@@ -98,3 +98,22 @@ export function mechanismOf(def: InstrumentationDefinition): string {
   if (def.channels !== undefined) parts.push('diagnostics channels');
   return parts.join(' + ');
 }
+
+/**
+ * Lazy `load` functions for the targets of one patch module:
+ * `const load = lazyPatches(() => require('./patch') as typeof import('./patch'))`, then
+ * `{ module: 'pg', …, load: load('patchClient') }`. The module is required when the first target
+ * loads, never before.
+ */
+export function lazyPatches<M>(loadModule: () => M): (name: keyof M) => () => PatchFunction {
+  return (name) => () => loadModule()[name] as unknown as PatchFunction;
+}
+
+const noPatch: PatchFunction = () => undefined;
+
+/**
+ * The `load` of a main-entry target that patches nothing: where the work is in internal files or
+ * channels, the main entry still gates the version (one OTELI_W_UNSUPPORTED_VERSION for a copy
+ * out of range) and is what `bootstrap` reports.
+ */
+export const versionGateOnly = (): PatchFunction => noPatch;

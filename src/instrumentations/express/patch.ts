@@ -61,9 +61,6 @@ function patchLayerMethods(Layer: LayerClass, ctx: InstrumentationContext<Expres
   );
 }
 
-/** express 4's main entry: nothing to patch there (the router files are); its range gates them. */
-export const acceptExpress: PatchFunction<ExpressSettings> = () => undefined;
-
 /** express 4: lib/router/index.js exports the router prototype (`proto`). */
 export const patchExpress4Router: PatchFunction<ExpressSettings> = (proto, ctx) => {
   patchRouterMethods(proto, ctx);

@@ -6,9 +6,6 @@ import { SpanKind } from '@opentelemetry/api';
 import type { PatchFunction } from '../../kit/definition';
 import { makeConnectWrapper, makeQueryWrapper, type PgSettings } from './query-spans';
 
-/** pg's main entry: nothing to patch there (lib/client.js is); its range gates it. */
-export const acceptPg: PatchFunction<PgSettings> = () => undefined;
-
 export const patchClient: PatchFunction<PgSettings> = (Client, ctx) => {
   const proto = Client?.prototype;
   ctx.wrap(proto, 'query', makeQueryWrapper(ctx.tracer, ctx.settings) as never);
