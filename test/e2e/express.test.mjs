@@ -1,7 +1,8 @@
 // express 4 (lowest supported and latest 4.x) and 5 through the real CLI, each installed in its
 // own fixture folder: the SERVER span named from the full route template, INTERNAL spans for
 // middleware, routers and handlers, errors, and the switch that turns the INTERNAL spans off.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
+const test = nodeTest;
 import assert from 'node:assert/strict';
 import { assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 
@@ -13,8 +14,16 @@ const server = (spans, path) => spans.find((s) => s.kind === 'SERVER' && s.attri
 // The two app-level middlewares every request passes first.
 const TOP = ['├─ middleware - countResponses (INTERNAL)', '├─ middleware - jsonParser (INTERNAL)'];
 
+// express 4.6.0 answers every res.send with a 500 on Node.js 24 by itself, untraced: its old
+// `fresh` dependency reads res._headers, which Node.js 24 removed. The lowest supported express
+// is tested where it runs.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const runsHere = (variant) => variant !== 'express4-lowest' || nodeMajor < 24 || `express ${variantVersion(variant, 'express')} itself fails on Node.js ${process.version} (res._headers is gone); tested on Node.js 20 and 22`;
+
 for (const variant of VARIANTS) {
   const major = Number(variantVersion(variant, 'express').split('.')[0]);
+  const skip = runsHere(variant) === true ? false : runsHere(variant);
+  const test = (name, fn) => nodeTest(name, { skip }, fn);
   // express 4 also runs its own `query` and `expressInit` middleware first.
   const builtins = major === 4 ? ['├─ middleware - query (INTERNAL)', '├─ middleware - expressInit (INTERNAL)'] : [];
   const lines = (...rest) => [...builtins, ...TOP, ...rest].join('\n');

@@ -87,10 +87,10 @@ test('a flag without its value is a usage error: one line, exit 2', () => {
   assert.equal(err.split('\n').filter(Boolean).length, 1);
 });
 
-test('bootstrap is reserved: one line saying it is not available yet, exit 2', () => {
-  const { result, err } = parse(['bootstrap', '--json']);
-  assert.deepEqual(result, { kind: 'exit', exitCode: 2 });
-  assert.match(err, /^otel-instrument: [^\n]*bootstrap[^\n]*not available yet[^\n]*\n$/);
+test('bootstrap is a command of its own: its arguments go to it, not to the flag parser', () => {
+  const { result, err } = parse(['bootstrap', './app', '--json', '--strict']);
+  assert.deepEqual(result, { kind: 'bootstrap', args: ['./app', '--json', '--strict'] });
+  assert.equal(err, '');
 });
 
 test('--help lists every flag with its variable and default, exit 0', () => {
