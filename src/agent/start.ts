@@ -89,6 +89,8 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
   };
   (globalThis as Record<symbol, unknown>)[AGENT_HANDLE_KEY] = handle;
   log.info(describeConfig(config));
+  // Python's command line sets these too (--metrics_exporter otlp …): accepted, said once, no effect.
+  if (config.notImplemented.length > 0) log.info(`not implemented yet, accepted and ignored: ${config.notImplemented.join(', ')}`);
   return handle;
 }
 

@@ -16,7 +16,7 @@ import {
   readEnv,
   warnInvalid,
 } from './parse';
-import { settingFor } from './settings';
+import { SETTINGS, settingFor } from './settings';
 import type {
   BatchProcessorConfig,
   Config,
@@ -100,6 +100,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryText: enumOf('OTEL_INSTRUMENTATION_PG_QUERY_TEXT', ['sanitized', 'raw', 'off'] as const),
       captureParameters: parseBoolean('OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS', get('OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS')),
     },
+    notImplemented: SETTINGS.filter((setting) => setting.notImplemented === true && get(setting.env) !== undefined).map((setting) => setting.env),
     frameworks: {
       expressInternalSpans: parseBoolean('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS', get('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS'), defaultOf('OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS') === 'true'),
       fastifyInternalSpans: parseBoolean('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS', get('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS'), defaultOf('OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS') === 'true'),

@@ -11,7 +11,45 @@ export interface Setting {
   readonly env: string;
   readonly default: string | undefined;
   readonly description: string;
+  /**
+   * A setting of the SDK specification we accept (so Python's command line runs as written) but
+   * do not act on yet: the preamble's info line names it when it is set.
+   */
+  readonly notImplemented?: true;
 }
+
+/** Signals and exporters of the SDK spec not built yet: their variables are accepted as flags. */
+const signalSettings = (signal: 'METRICS' | 'LOGS'): Setting[] =>
+  ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE', 'INSECURE'].map((suffix) => ({
+    env: `OTEL_EXPORTER_OTLP_${signal}_${suffix}`,
+    default: undefined,
+    description: `${suffix.toLowerCase().replace('_', ' ')} for ${signal.toLowerCase()} exports (not implemented yet)`,
+    notImplemented: true,
+  }));
+
+const notImplementedSettings: Setting[] = [
+  { env: 'OTEL_METRICS_EXPORTER', default: 'otlp', description: 'otlp, prometheus, console or none (metrics: not implemented yet)', notImplemented: true },
+  { env: 'OTEL_LOGS_EXPORTER', default: 'otlp', description: 'otlp, console or none (logs: not implemented yet)', notImplemented: true },
+  { env: 'OTEL_METRIC_EXPORT_INTERVAL', default: '60000', description: 'ms between two metric exports (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_METRIC_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one metric export (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_METRICS_EXEMPLAR_FILTER', default: 'trace_based', description: 'always_on, always_off or trace_based (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', default: 'cumulative', description: 'cumulative, delta or lowmemory (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', default: 'explicit_bucket_histogram', description: 'explicit_bucket_histogram or base2_exponential_bucket_histogram (not implemented yet)', notImplemented: true },
+  ...signalSettings('METRICS'),
+  ...signalSettings('LOGS'),
+  { env: 'OTEL_EXPORTER_OTLP_INSECURE', default: 'false', description: 'true: plain-text gRPC to an endpoint without a scheme (gRPC: not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_OTLP_TRACES_INSECURE', default: undefined, description: 'the same for span exports (gRPC: not implemented yet)', notImplemented: true },
+  { env: 'OTEL_BLRP_SCHEDULE_DELAY', default: '1000', description: 'ms between two log exports (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_BLRP_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one log export (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_BLRP_MAX_QUEUE_SIZE', default: '2048', description: 'log records buffered (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', default: '512', description: 'log records per export (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', default: undefined, description: 'max log record attribute length (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', default: '128', description: 'max log record attributes (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', default: 'localhost', description: 'host of the Prometheus pull endpoint (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_PROMETHEUS_PORT', default: '9464', description: 'port of the Prometheus pull endpoint (not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: 'http://localhost:9411/api/v2/spans', description: 'Zipkin endpoint (the zipkin exporter is not implemented)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_ZIPKIN_TIMEOUT', default: '10000', description: 'ms per Zipkin export (not implemented)', notImplemented: true },
+];
 
 const otlpSettings: Setting[] = [
   {
@@ -242,6 +280,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
       default: 'CONNECT,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT,TRACE',
       description: 'comma-separated, case-sensitive HTTP methods that replace the known set; others are reported as _OTHER',
     },
+    ...notImplementedSettings,
   ].map((s) => Object.freeze(s)),
 );
 

@@ -90,6 +90,8 @@ export interface Config {
   readonly http: HttpInstrumentationConfig;
   readonly frameworks: FrameworkConfig;
   readonly pg: PgConfig;
+  /** Settings of the SDK spec that are set but not implemented yet (names only: values may be secrets). */
+  readonly notImplemented: readonly string[];
 }
 
 export interface PgConfig {

@@ -1,0 +1,41 @@
+// The command line users copy from Python's opentelemetry-instrument runs as written: every
+// OTEL_* setting of the SDK specification is a flag, in snake and kebab case. Those not
+// implemented yet (metrics, logs, Prometheus, Zipkin) set their variable and get one info line;
+// they never stop the app.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startReceiver } from '../helpers/otlp-receiver.mjs';
+import { runCli, FIXTURES } from '../helpers/run-cli.mjs';
+
+test('--service_name … --traces_exporter otlp --metrics_exporter otlp --logs_exporter otlp node app.js: runs, traced, one info line', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(
+    [
+      '--service_name', 'order-service',
+      '--traces_exporter', 'otlp',
+      '--metrics_exporter', 'otlp',
+      '--logs_exporter', 'otlp',
+      '--metric-export-interval', '15000',
+      '--exporter_otlp_endpoint', receiver.url,
+      'node', join(FIXTURES, 'basic', 'hello.js'),
+    ],
+    { env: { OTEL_BSP_SCHEDULE_DELAY: '50' } },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello, world\n');
+  const info = run.stderr.split('\n').filter((line) => line.includes('not implemented yet'));
+  assert.deepEqual(info, ['[otel-instrument] not implemented yet, accepted and ignored: OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL']);
+  assert.doesNotMatch(run.stderr, /OTELI_[WE]_/);
+  const spans = await receiver.waitForSpans(2);
+  assert.equal(spans[0].resource.attributes['service.name'], 'order-service');
+});
+
+test('--help lists the accepted-but-not-implemented settings too', async () => {
+  const run = await runCli(['--help']);
+  assert.equal(run.code, 0);
+  for (const flag of ['--metrics_exporter', '--logs_exporter', '--exporter_otlp_metrics_endpoint', '--exporter_prometheus_port', '--blrp_schedule_delay']) {
+    assert.match(run.stdout, new RegExp(`${flag} <value>`));
+  }
+});
