@@ -17,6 +17,8 @@ test('a module in range is patched, with one debug line naming id, version and p
   assert.deepEqual(out.result.stats.applied, { 'fake-cjs': 1 });
   assert.deepEqual(out.result.stats.versions, { 'fake-cjs': '2.3.0' });
   assert.deepEqual(out.result.stats.ctxIds, { 'fake-cjs': 'fake-cjs' });
+  // ctx.loadedVersion: the version of the instrumentation's own module, as the hooks saw it.
+  assert.deepEqual(out.result.stats.loadedVersions, { 'fake-cjs': '2.3.0' });
   assert.deepEqual(out.result.patched, [{ id: 'fake-cjs', module: 'fake-cjs', version: '2.3.0' }]);
   const lines = out.lines('fake-cjs: patched');
   assert.equal(lines.length, 1);
