@@ -156,7 +156,8 @@ async function runOnce(ctx, appName, variant, { cpuProfDir } = {}) {
     const [cpuEnd, sinkCpuEnd] = [cpuTimeMs(server.appPid), cpuTimeMs(ctx.sinkPid)];
     const loadWindowUs = [windowStartUs, nowUs()];
     const rssMb = peakRssMb(server.appPid);
-    const launcherRssMb = variant.agent === OURS ? peakRssMb(server.child.pid) : undefined;
+    // On the exec path (Node.js 22.15+) the CLI became the app: no launcher process of its own.
+    const launcherRssMb = variant.agent === OURS && server.child.pid !== server.appPid ? peakRssMb(server.child.pid) : undefined;
     const exit = await stopServer(server, cpuProfDir ? 'stdin' : 'SIGTERM'); // --cpu-prof writes only on a clean exit
     const spans = (await getJson(`${ctx.sinkUrl}/stats`)).spans - spansBefore;
     const perRequestUs = (key, from, to) => (from && to ? ((to[key] - from[key]) * 1000) / load.requests : undefined);
@@ -250,8 +251,8 @@ function report(args, runs, environment) {
   const notes = [
     `Medians over ${args.rounds} interleaved rounds. Ratios are each agent ÷ bare and the start-up difference, each run paired with the bare run of its round, then the median over rounds.`,
     'CPU µs/req: user + system CPU time of the app process (all threads) in the measured window ÷ requests answered. It is the cost per request whatever share of the 2 cores wrk and the sink left the app, so it is the steadiest column.',
-    `Peak RSS is the app process's VmHWM at the end of the load. The \`otel-instrument\` launcher, the app's parent, adds ${fmt(launcherMb, 1)} MB of its own.`,
-    'Start-up: spawn → the app printing its port; under otel-instrument that includes the launcher (a second Node.js) starting the app.',
+    `Peak RSS is the app process's VmHWM at the end of the load. ${launcherMb === undefined ? 'The `otel-instrument` launcher exec()ed the app: no process of its own.' : `The \`otel-instrument\` launcher, the app's parent (the spawn path), adds ${fmt(launcherMb, 1)} MB of its own.`}`,
+    'Start-up: spawn → the app printing its port; under otel-instrument that includes the launcher starting (and, on Node.js 20, spawning) the app.',
     `Spans received include the warm-up; expected = requests × spans per request (plain: SERVER; gateway: SERVER + CLIENT; express and fastify: SERVER + 2 INTERNAL, or SERVER alone with the internal spans off; the official agent: as it comes, per request). Up to ${CONNECTIONS} requests per load run can be answered after the load generator stops counting, so slightly over 100 % is normal.`,
     `The sink used ${fmt(100 * sinkShare, 0)} % of a core during the otel-instrument runs (median): a collector's cost that a real deployment pays on another machine.`,
   ];
