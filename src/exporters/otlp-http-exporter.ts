@@ -182,6 +182,13 @@ export class OtlpHttpExporter implements SpanExporter {
       }
     } else {
       log.warnOnce('OTELI_W_EXPORT_FAILED', `exporting spans to ${this.config.endpoint} failed: ${reason}`);
+      // The tutorial's endpoint, :4317, with an HTTP protocol: a gRPC receiver's answer is no HTTP/1.1.
+      if (reason.startsWith('HPE_') && this.url?.port === '4317') {
+        log.warnOnce(
+          'OTELI_W_GRPC_PORT',
+          `${this.config.endpoint} answered with something that is not HTTP/1.1: port 4317 is the OTLP/gRPC port; send http/protobuf to port 4318 (gRPC export is not implemented yet)`,
+        );
+      }
     }
     return failed(`${reason} after ${result.attempts} attempt(s)`);
   }

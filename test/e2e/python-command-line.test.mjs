@@ -39,3 +39,27 @@ test('--help lists the accepted-but-not-implemented settings too', async () => {
     assert.match(run.stdout, new RegExp(`${flag} <value>`));
   }
 });
+
+// A gRPC receiver on 4317 answers an HTTP/1.1 request with HTTP/2 frames. Without gRPC export
+// yet, the user must at least be told why the spans did not arrive. An h2c server (node:http2,
+// no HTTP/1 fallback) stands in for the Collector's gRPC port.
+test('http/protobuf aimed at a gRPC port 4317: one warning saying what port 4317 is', async (t) => {
+  const { createServer } = await import('node:http2');
+  const server = createServer();
+  const listening = await new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(4317, '127.0.0.1', () => resolve(true));
+  });
+  if (!listening) {
+    t.skip('port 4317 of 127.0.0.1 is taken on this machine');
+    return;
+  }
+  t.after(() => server.close());
+  const run = await runCli(['--exporter_otlp_endpoint', 'http://127.0.0.1:4317', 'node', join(FIXTURES, 'basic', 'hello.js')]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'hello, world\n');
+  const warnings = run.stderr.split('\n').filter((line) => /OTELI_W_/.test(line));
+  assert.equal(warnings.length, 2, run.stderr);
+  assert.match(warnings[0], /OTELI_W_EXPORT_FAILED: exporting spans to http:\/\/127\.0\.0\.1:4317\/v1\/traces failed: HPE_/);
+  assert.match(warnings[1], /OTELI_W_GRPC_PORT: http:\/\/127\.0\.0\.1:4317\/v1\/traces answered with something that is not HTTP\/1\.1: port 4317 is the OTLP\/gRPC port/);
+});
