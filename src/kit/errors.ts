@@ -5,7 +5,7 @@
  * not) is the caller's rule; how it is written down is this one.
  */
 import { SpanStatusCode, type Exception, type Span } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from './semconv';
+import { ATTR_ERROR_TYPE, OTHER_VALUE } from './semconv';
 
 export interface RecordErrorOptions {
   /** `error.type`; omitted, the attribute is not set. */
@@ -34,4 +34,20 @@ export function errorMessage(error: unknown): string {
   if (typeof error === 'string') return error;
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : '';
+}
+
+/**
+ * `error.type` for a failure before (or without) a response: `ECONNREFUSED`, `42601` (a pg
+ * SQLSTATE), `UND_ERR_SOCKET`… from the error's `code`; a DOMException (an AbortSignal's abort
+ * or timeout reason) gives its name, `AbortError` / `TimeoutError`, since its numeric legacy
+ * `code` and its class say nothing; else the error's class name (`TypeError`); else `_OTHER`.
+ */
+export function errorTypeForError(err: unknown): string {
+  if (err === null || typeof err !== 'object') return OTHER_VALUE;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.length > 0) return code;
+  if (typeof DOMException === 'function' && err instanceof DOMException) return err.name || OTHER_VALUE;
+  const name = (err as { constructor?: { name?: unknown } }).constructor?.name;
+  if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
+  return OTHER_VALUE;
 }

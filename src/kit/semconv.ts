@@ -6,3 +6,5 @@
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';
+/** error.type (and http.request.method) for anything outside the known values. */
+export const OTHER_VALUE = '_OTHER';

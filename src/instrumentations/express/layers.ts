@@ -20,7 +20,7 @@
  */
 import { context, SpanKind, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { recordError } from '../../kit/errors';
+import { errorTypeForError, recordError } from '../../kit/errors';
 import { setRoute, webRecordOf, type WebRecord } from '../http-shared/web-record';
 import { ATTR_HTTP_ROUTE } from '../http-shared/semconv';
 import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
@@ -94,7 +94,7 @@ function finish(state: RequestState, open: OpenLayer, error: unknown): void {
   if (open.isRoute) state.inRoute--;
   if (open.span !== undefined) {
     if (error !== undefined && error !== null && error !== 'route' && error !== 'router') {
-      recordError(open.span, error, { errorType: (error as { name?: unknown }).name === undefined ? 'Error' : String((error as Error).name) });
+      recordError(open.span, error, { errorType: errorTypeForError(error) });
     }
     open.span.end();
   }
@@ -134,6 +134,7 @@ export function runLayer(
   let name: string;
   let type: string;
   let route: string | undefined;
+  let mountPath: string | undefined;
   if (isRoute) {
     route = joinTemplates(state.mounts, template);
     setRoute(record, route, 'express');
@@ -142,7 +143,7 @@ export function runLayer(
     state.inRoute++;
   } else {
     state.mounts.push(template);
-    const mountPath = joinTemplates(state.mounts, '/');
+    mountPath = joinTemplates(state.mounts, '/');
     if (isRouter(layer.handle)) {
       type = 'router';
       name = `router - ${mountPath}`;
@@ -162,7 +163,7 @@ export function runLayer(
         kind: SpanKind.INTERNAL,
         attributes: {
           [ATTR_EXPRESS_TYPE]: type,
-          [ATTR_EXPRESS_NAME]: type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? joinTemplates(state.mounts, '/') : route!,
+          [ATTR_EXPRESS_NAME]: type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route!,
           ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
         },
       },

@@ -21,7 +21,7 @@
  */
 import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { recordError } from '../../kit/errors';
+import { errorTypeForError, recordError } from '../../kit/errors';
 import { ATTR_HTTP_ROUTE } from '../http-shared/semconv';
 import { setRoute, webRecordOf } from '../http-shared/web-record';
 
@@ -111,7 +111,7 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
     const end = (error?: unknown): void => {
       if (ended) return;
       ended = true;
-      if (error !== undefined && error !== null) recordError(span, error, { errorType: (error as Error).name ?? 'Error' });
+      if (error !== undefined && error !== null) recordError(span, error, { errorType: errorTypeForError(error) });
       span.end();
     };
     const last = args.length - 1;

@@ -27,7 +27,7 @@ export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
 
 /** The value of http.request.method (and error.type) for anything outside the known set. */
-export const OTHER_VALUE = '_OTHER';
+export { OTHER_VALUE } from '../../kit/semconv';
 
 /*
  * ─── OLD (pre-1.20, v1.7.0-era) HTTP and networking attributes ───────────────────────────────

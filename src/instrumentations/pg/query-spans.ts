@@ -12,7 +12,7 @@
  * run this request's callback (and its next query) in that request's trace.
  */
 import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { recordError } from '../../kit/errors';
+import { errorTypeForError, recordError } from '../../kit/errors';
 import { log } from '../../log';
 import { analyseSqlCached } from './sql';
 import * as semconv from './semconv';
@@ -48,14 +48,6 @@ function connectionAttributes(client: ClientLike | undefined): Attributes {
   return attributes;
 }
 
-/** SQLSTATE for a server error (`42601`), else the error's code (`ECONNREFUSED`), else its name. */
-function errorTypeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code !== '') return code;
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name !== '' ? name : '_OTHER';
-}
-
 function isSqlState(code: unknown): code is string {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
@@ -64,7 +56,8 @@ function endWithError(span: Span, error: unknown): void {
   try {
     const code = (error as { code?: unknown } | null)?.code;
     if (isSqlState(code)) span.setAttribute(semconv.ATTR_DB_RESPONSE_STATUS_CODE, code);
-    recordError(span, error, { errorType: errorTypeOf(error) });
+    // error.type: the SQLSTATE (`42601`) or the network code (`ECONNREFUSED`), both pg's `code`.
+    recordError(span, error, { errorType: errorTypeForError(error) });
   } catch (err) {
     log.errorOnce('OTELI_E_PG_RECORD', 'pg: recording a failed query failed', err);
   }
@@ -146,6 +139,34 @@ function endWithSubmittable(submittable: Record<string, unknown>, span: Span, ca
   if (typeof (submittable as { on?: unknown }).on === 'function') context.bind(caller, submittable);
 }
 
+/** `callback` as one that ends the span first (with the error it gets), then runs in the caller's context. */
+function endingCallback(callback: AnyFunction, span: Span, caller: Context): AnyFunction {
+  return function (this: unknown, error: unknown): unknown {
+    if (error) endWithError(span, error);
+    else span.end();
+    // eslint-disable-next-line prefer-rest-params
+    return context.with(caller, callback, this, ...(arguments as unknown as unknown[]));
+  };
+}
+
+/** Runs the original in the span's context; a throw ends the span, a promise ends it when it settles. */
+function callEnding(span: Span, inSpan: Context, original: AnyFunction, self: unknown, args: unknown[], settles: boolean): unknown {
+  let result: unknown;
+  try {
+    result = context.with(inSpan, original, self, ...args);
+  } catch (error) {
+    endWithError(span, error);
+    throw error;
+  }
+  if (settles && result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
+    (result as Promise<unknown>).then(
+      () => span.end(),
+      (error) => endWithError(span, error),
+    );
+  }
+  return result;
+}
+
 /** The wrapper of Client.prototype.query. */
 export function makeQueryWrapper(tracer: Tracer, settings: PgSettings) {
   return (original: AnyFunction): AnyFunction =>
@@ -159,29 +180,9 @@ export function makeQueryWrapper(tracer: Tracer, settings: PgSettings) {
       const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, caller);
       const inSpan = trace.setSpan(caller, span);
       if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, span, caller);
-      if (shape.callbackAt !== -1) {
-        const callback = args[shape.callbackAt] as AnyFunction;
-        args[shape.callbackAt] = function (this: unknown, error: unknown): unknown {
-          if (error) endWithError(span, error);
-          else span.end();
-          // eslint-disable-next-line prefer-rest-params
-          return context.with(caller, callback, this, ...(arguments as unknown as unknown[]));
-        };
-      }
-      let result: unknown;
-      try {
-        result = context.with(inSpan, original, this, ...args);
-      } catch (error) {
-        endWithError(span, error);
-        throw error;
-      }
-      if (shape.submittable === undefined && shape.callbackAt === -1 && result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
-        (result as Promise<unknown>).then(
-          () => span.end(),
-          (error) => endWithError(span, error),
-        );
-      }
-      return result;
+      if (shape.callbackAt !== -1) args[shape.callbackAt] = endingCallback(args[shape.callbackAt] as AnyFunction, span, caller);
+      // A submittable or a callback ends the span itself; otherwise pg returned a promise.
+      return callEnding(span, inSpan, original, this, args, shape.submittable === undefined && shape.callbackAt === -1);
     };
 }
 
@@ -192,29 +193,10 @@ export function makeConnectWrapper(tracer: Tracer, spanName: string, kind: SpanK
       const caller = context.active();
       const span = tracer.startSpan(spanName, { kind, attributes: connectionAttributes(connectionOf(this)) }, caller);
       const inSpan = trace.setSpan(caller, span);
-      if (typeof callback === 'function') {
-        const bound = function (this: unknown, error: unknown): unknown {
-          if (error) endWithError(span, error);
-          else span.end();
-          // eslint-disable-next-line prefer-rest-params
-          return context.with(caller, callback as AnyFunction, this, ...(arguments as unknown as unknown[]));
-        };
-        return context.with(inSpan, original, this, bound);
-      }
-      let result: unknown;
-      try {
-        // eslint-disable-next-line prefer-rest-params
-        result = context.with(inSpan, original, this, ...(arguments as unknown as unknown[]));
-      } catch (error) {
-        endWithError(span, error);
-        throw error;
-      }
-      if (result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
-        (result as Promise<unknown>).then(
-          () => span.end(),
-          (error) => endWithError(span, error),
-        );
-      } else span.end();
+      if (typeof callback === 'function') return context.with(inSpan, original, this, endingCallback(callback as AnyFunction, span, caller));
+      const result = callEnding(span, inSpan, original, this, Array.prototype.slice.call(arguments), true);
+      // No callback and no promise (a pg-pool that answers otherwise): nothing to wait for.
+      if (result === null || typeof (result as Promise<unknown>)?.then !== 'function') span.end();
       return result;
     };
 }
