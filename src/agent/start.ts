@@ -40,8 +40,8 @@ function createExporter(name: Config['tracesExporters'][number], config: Config)
     const { ConsoleSpanExporter } = require('../exporters/console-exporter') as typeof import('../exporters/console-exporter');
     return new ConsoleSpanExporter();
   }
-  const { OtlpHttpExporter } = require('../exporters/otlp-http-exporter') as typeof import('../exporters/otlp-http-exporter');
-  return new OtlpHttpExporter(config.otlp);
+  const { OtlpTraceExporter } = require('../exporters/otlp-trace-exporter') as typeof import('../exporters/otlp-trace-exporter');
+  return new OtlpTraceExporter(config.otlp);
 }
 
 function createProcessor(config: Config): SpanProcessor {

@@ -38,7 +38,7 @@ export function describeConfig(config: Config, version: string = VERSION): strin
   const sampler = config.sampler.endsWith('traceidratio') ? `${config.sampler}(${config.samplerRatio})` : config.sampler;
   // The endpoint and protocol only mean something when spans go over OTLP.
   const otlp = config.tracesExporters.includes('otlp')
-    ? [`endpoint=${redactUrl(config.otlp.endpoint)}`, `protocol=${config.otlp.protocol}`]
+    ? [`endpoint=${redactUrl(config.otlp.endpoint)}`, `protocol=${config.otlp.protocol}${config.otlp.protocolInferred ? ' (from port 4317)' : ''}`]
     : [];
   return [
     `otel-instrument ${version}`,

@@ -31,8 +31,6 @@ import type {
 
 export type * from './types';
 
-export const GRPC_UNSUPPORTED = 'OTELI_W_GRPC_UNSUPPORTED';
-
 const PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi'];
 const SAMPLERS: readonly SamplerName[] = [
   'always_on',
@@ -45,7 +43,7 @@ const SAMPLERS: readonly SamplerName[] = [
 const EXPORTERS: readonly TracesExporterName[] = ['otlp', 'console'];
 const COMPRESSIONS = ['gzip', 'none'] as const;
 type Compression = (typeof COMPRESSIONS)[number];
-const TRACES_PATH = '/v1/traces';
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
 function defaultOf(env: string): string {
   const value = settingFor(env).default;
@@ -88,7 +86,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sampler,
     samplerRatio,
     tracesExporters: enumListOf('OTEL_TRACES_EXPORTER', EXPORTERS),
-    otlp: readOtlp(get),
+    otlp: readOtlp(get, 'TRACES'),
     bsp: readBatchProcessor(get),
     spanLimits: readSpanLimits(get),
     enabledInstrumentations: enabledInstrumentations === undefined ? undefined : lowerList(enabledInstrumentations),
@@ -115,20 +113,33 @@ function lowerList(raw: string | undefined): string[] {
   return [...new Set(parseList(raw).map((m) => m.toLowerCase()))];
 }
 
-function readOtlp(get: Get): OtlpConfig {
+type Signal = 'TRACES';
+
+const SIGNAL_PATHS: Readonly<Record<Signal, string>> = { TRACES: '/v1/traces' };
+
+/** The OTLP/gRPC port: an endpoint on it, with no protocol set, means gRPC (as Python's default). */
+const GRPC_PORT = '4317';
+const GRPC_DEFAULT_ENDPOINT = 'http://localhost:4317';
+
+function readOtlp(get: Get, signal: Signal): OtlpConfig {
   const generic = (suffix: string): string => `OTEL_EXPORTER_OTLP_${suffix}`;
-  const traces = (suffix: string): string => `OTEL_EXPORTER_OTLP_TRACES_${suffix}`;
+  const specific = (suffix: string): string => `OTEL_EXPORTER_OTLP_${signal}_${suffix}`;
   // A signal-specific value wins; when it is invalid we fall back to the generic one, then the default.
   type Parse<T> = (name: string, raw: string | undefined, fallback: T) => T;
   const pick = <T>(suffix: string, parse: Parse<T>, fallback: T): T =>
-    parse(traces(suffix), get(traces(suffix)), parse(generic(suffix), get(generic(suffix)), fallback));
-  const optional = (suffix: string): string | undefined => get(traces(suffix)) ?? get(generic(suffix));
+    parse(specific(suffix), get(specific(suffix)), parse(generic(suffix), get(generic(suffix)), fallback));
+  const optional = (suffix: string): string | undefined => get(specific(suffix)) ?? get(generic(suffix));
   const headers = (name: string): Record<string, string> => parseKeyValueList(name, get(name), HEADER_OPTIONS);
 
+  const chosenProtocol = pick<OtlpProtocol | undefined>('PROTOCOL', parseProtocol, undefined);
+  const protocolInferred = chosenProtocol === undefined && portOf(optional('ENDPOINT')) === GRPC_PORT;
+  const protocol = chosenProtocol ?? (protocolInferred ? 'grpc' : (defaultOf(generic('PROTOCOL')) as OtlpProtocol));
+  const insecure = pick('INSECURE', (n, r, f: boolean) => parseBoolean(n, r, f), defaultOf(generic('INSECURE')) === 'true');
   return {
-    endpoint: readTracesEndpoint(get),
-    protocol: pick('PROTOCOL', parseProtocol, defaultOf(generic('PROTOCOL')) as OtlpProtocol),
-    headers: { ...headers(generic('HEADERS')), ...headers(traces('HEADERS')) },
+    endpoint: protocol === 'grpc' ? readGrpcEndpoint(get, signal, insecure) : readHttpEndpoint(get, signal),
+    protocol,
+    protocolInferred,
+    headers: { ...headers(generic('HEADERS')), ...headers(specific('HEADERS')) },
     timeoutMs: pick('TIMEOUT', (n, r, f: number) => parseInteger(n, r, f, { min: 1 }), defaultIntOf(generic('TIMEOUT'))),
     compression: pick('COMPRESSION', (n, r, f: Compression) => parseEnum(n, r, COMPRESSIONS, f), defaultOf(generic('COMPRESSION')) as Compression),
     certificateFile: optional('CERTIFICATE'),
@@ -146,21 +157,61 @@ const HEADER_OPTIONS = {
     !HEADER_NAME.test(key) ? 'is not a valid header name' : !HEADER_VALUE.test(value) ? 'has a value HTTP cannot carry (control characters, or characters beyond Latin-1)' : undefined,
 };
 
-function parseProtocol(name: string, raw: string | undefined, fallback: OtlpProtocol): OtlpProtocol {
-  if (raw !== undefined && raw.toLowerCase() === 'grpc') {
-    log.warnOnce(GRPC_UNSUPPORTED, `${name}=grpc is not implemented yet; using http/protobuf`);
-    return 'http/protobuf';
-  }
-  return parseEnum(name, raw, ['http/protobuf', 'http/json'] as const, fallback);
+function parseProtocol(name: string, raw: string | undefined, fallback: OtlpProtocol | undefined): OtlpProtocol | undefined {
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if ((PROTOCOLS as readonly string[]).includes(lower)) return lower as OtlpProtocol;
+  warnInvalid(name, raw, `is not one of ${PROTOCOLS.join(', ')}`, fallback ?? `${defaultOf('OTEL_EXPORTER_OTLP_PROTOCOL')} (grpc for port ${GRPC_PORT})`);
+  return fallback;
 }
 
-/** The signal-specific endpoint is used as given; the generic one gets /v1/traces appended. */
-function readTracesEndpoint(get: Get): string {
-  const fromGeneric = (base: string): string => base.replace(/\/+$/, '') + TRACES_PATH;
+/** host:port, [v6]:port or host without a scheme: gRPC's own endpoint form (the INSECURE setting picks TLS). */
+const SCHEMELESS_ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)(:\d{1,5})?$/;
+
+/** The port an endpoint names, explicitly; undefined for none or an unreadable endpoint. */
+function portOf(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const bare = SCHEMELESS_ENDPOINT.exec(raw.trim());
+  if (bare) return bare[2]?.slice(1);
+  try {
+    return new URL(raw).port || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * HTTP: the signal-specific endpoint is used as given; the generic one gets the signal's path
+ * (/v1/traces) appended.
+ */
+function readHttpEndpoint(get: Get, signal: Signal): string {
+  const fromGeneric = (base: string): string => base.replace(/\/+$/, '') + SIGNAL_PATHS[signal];
   const genericName = 'OTEL_EXPORTER_OTLP_ENDPOINT';
-  const tracesName = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  const specificName = `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`;
   const generic = fromGeneric(parseHttpUrl(genericName, get(genericName), defaultOf(genericName)));
-  return parseHttpUrl(tracesName, get(tracesName), generic);
+  return parseHttpUrl(specificName, get(specificName), generic);
+}
+
+/**
+ * gRPC: the server's origin (the method's path is fixed by the service). Either endpoint may be
+ * an http(s) URL or, as gRPC allows, host:port without a scheme: then TLS is used unless
+ * OTEL_EXPORTER_OTLP_[SIGNAL_]INSECURE=true (spec: "only applies … without the http or https scheme").
+ */
+function readGrpcEndpoint(get: Get, signal: Signal, insecure: boolean): string {
+  const parse = (name: string, fallback: string): string => {
+    const raw = get(name)?.trim();
+    if (raw === undefined) return fallback;
+    if (SCHEMELESS_ENDPOINT.test(raw)) return new URL(`${insecure ? 'http' : 'https'}://${raw}`).origin;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+    } catch {
+      // reported below
+    }
+    warnInvalid(name, raw, 'is not an http(s) URL or host:port', fallback);
+    return fallback;
+  };
+  return parse(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`, parse('OTEL_EXPORTER_OTLP_ENDPOINT', GRPC_DEFAULT_ENDPOINT));
 }
 
 function readBatchProcessor(get: Get): BatchProcessorConfig {

@@ -37,8 +37,6 @@ const notImplementedSettings: Setting[] = [
   { env: 'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', default: 'explicit_bucket_histogram', description: 'explicit_bucket_histogram or base2_exponential_bucket_histogram (not implemented yet)', notImplemented: true },
   ...signalSettings('METRICS'),
   ...signalSettings('LOGS'),
-  { env: 'OTEL_EXPORTER_OTLP_INSECURE', default: 'false', description: 'true: plain-text gRPC to an endpoint without a scheme (gRPC: not implemented yet)', notImplemented: true },
-  { env: 'OTEL_EXPORTER_OTLP_TRACES_INSECURE', default: undefined, description: 'the same for span exports (gRPC: not implemented yet)', notImplemented: true },
   { env: 'OTEL_BLRP_SCHEDULE_DELAY', default: '1000', description: 'ms between two log exports (not implemented yet)', notImplemented: true },
   { env: 'OTEL_BLRP_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one log export (not implemented yet)', notImplemented: true },
   { env: 'OTEL_BLRP_MAX_QUEUE_SIZE', default: '2048', description: 'log records buffered (not implemented yet)', notImplemented: true },
@@ -55,7 +53,7 @@ const otlpSettings: Setting[] = [
   {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     default: 'http://localhost:4318',
-    description: 'base URL of the OTLP receiver; /v1/traces is appended',
+    description: 'base URL of the OTLP receiver; /v1/traces is appended over HTTP (grpc: http://localhost:4317, used as given)',
   },
   {
     env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
@@ -65,12 +63,22 @@ const otlpSettings: Setting[] = [
   {
     env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
     default: 'http/protobuf',
-    description: 'http/protobuf or http/json (grpc is not implemented yet)',
+    description: 'http/protobuf, http/json or grpc (unset: grpc when the endpoint\'s port is 4317)',
   },
   {
     env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
     default: undefined,
     description: 'protocol for spans (overrides the generic protocol)',
+  },
+  {
+    env: 'OTEL_EXPORTER_OTLP_INSECURE',
+    default: 'false',
+    description: 'true: plain-text gRPC to an endpoint given as host:port, without a scheme (false: TLS)',
+  },
+  {
+    env: 'OTEL_EXPORTER_OTLP_TRACES_INSECURE',
+    default: undefined,
+    description: 'the same for span exports (overrides the generic setting)',
   },
   {
     env: 'OTEL_EXPORTER_OTLP_HEADERS',

@@ -13,12 +13,17 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 export type TracesExporterName = 'otlp' | 'console';
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
 export interface OtlpConfig {
-  /** Full URL spans are POSTed to (a generic endpoint already has /v1/traces appended). */
+  /**
+   * HTTP: the full URL spans are POSTed to (a generic endpoint already has /v1/traces appended).
+   * gRPC: the server's origin, http: (plain text) or https: (TLS).
+   */
   readonly endpoint: string;
   readonly protocol: OtlpProtocol;
+  /** No protocol was set and the endpoint's port is 4317: gRPC was chosen for it. */
+  readonly protocolInferred: boolean;
   /** Header names lower-cased, values percent-decoded. */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;

@@ -3,15 +3,23 @@
  *
  * Retry rules follow the OTLP/HTTP spec: only 429, 502, 503 and 504 (and transient network
  * failures) are retried; a Retry-After header (delay-seconds or HTTP-date) replaces our own
- * backoff; we give up as soon as the next attempt could not start before the deadline.
- * Backoff is exponential with full jitter (a uniform draw in [0, ceiling]) so that many
- * processes restarted together by an outage do not hammer the collector in lockstep.
+ * backoff. The loop itself (backoff, jitter, deadline) is ./retry.ts.
  *
  * Nothing here holds the process open: sockets and timers are unref'd. An export still running
  * when the app exits is handed to the synchronous path by the batch processor instead.
  * This file must not import @opentelemetry/api: the standalone sync sender uses it too.
  */
 import * as http from 'node:http';
+import {
+  DEFAULT_RETRY_POLICY,
+  DONE,
+  RETRYABLE_ERROR_CODES,
+  withRetries,
+  type RetryPolicy,
+  type RetryResult,
+  type RetryStopper,
+  type Verdict,
+} from './retry';
 
 /** Collectors answer with a short status; anything longer is noise we refuse to buffer. */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
@@ -32,46 +40,9 @@ export type AttemptOutcome =
     }
   | { readonly kind: 'error'; readonly error: NodeJS.ErrnoException };
 
-export interface RetryPolicy {
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  readonly backoffMultiplier: number;
-  /** Total attempts, the first one included. */
-  readonly maxAttempts: number;
-}
-
-/**
- * 1 s doubling to a 5 s ceiling, 5 attempts: with the default 10 s OTLP timeout this leaves room
- * for about four retries, and the deadline cuts it shorter anyway.
- */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  initialBackoffMs: 1000,
-  maxBackoffMs: 5000,
-  backoffMultiplier: 2,
-  maxAttempts: 5,
-};
-
-export interface PostResult {
-  /** The last attempt's outcome. */
-  readonly outcome: AttemptOutcome;
-  readonly attempts: number;
-  /** True when the last failure was transient and we stopped only for lack of time or attempts. */
-  readonly gaveUpRetrying: boolean;
-}
+export type PostResult = RetryResult<AttemptOutcome>;
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-const RETRYABLE_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-]);
 
 export function isSuccess(outcome: AttemptOutcome): boolean {
   return outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300;
@@ -184,46 +155,6 @@ export function sendOnce(
 }
 
 /**
- * Lets the owner of in-flight exports stop retrying connection failures: once `stopped`, an
- * attempt that could not reach the collector (refused, reset, DNS, TLS…) is final and such a
- * backoff wait under way ends at once. Used when the process is on its way out: an absent
- * collector will not appear within the exit's few seconds, while a busy one (429/503) answering
- * with Retry-After still gets its retries within the shutdown bound.
- */
-export class RetryStopper {
-  private isStopped = false;
-  private readonly sleepers = new Set<() => void>();
-
-  get stopped(): boolean {
-    return this.isStopped;
-  }
-
-  stop(): void {
-    this.isStopped = true;
-    for (const wake of this.sleepers) wake();
-    this.sleepers.clear();
-  }
-
-  /** An unref'd wait that stop() cuts short. */
-  sleep(delayMs: number): Promise<void> {
-    if (this.isStopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, delayMs).unref();
-      this.sleepers.add(wake);
-    });
-  }
-}
-
-function sleepUnref(delayMs: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-}
-
-/**
  * POST with retries until success, a permanent failure, maxAttempts, or the deadline
  * (start + timeoutMs). `random` is injectable so tests can pin the jitter.
  */
@@ -236,28 +167,23 @@ export async function postWithRetry(
   progress?: SendProgress,
   stopper?: RetryStopper,
 ): Promise<PostResult> {
-  const deadlineMs = performance.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await sendOnce(target, body, deadlineMs - performance.now(), progress);
-    if (isSuccess(outcome) || !isRetryable(outcome)) return { outcome, attempts: attempt, gaveUpRetrying: false };
+  return withRetries((remainingMs) => sendOnce(target, body, remainingMs, progress), judgeAttempt, {
+    timeoutMs,
+    policy,
+    random,
+    stopper,
     // Refused or failed: it is no longer on its way to the collector.
-    if (progress !== undefined) progress.written = false;
-    const unreachable = outcome.kind === 'error';
-    if (attempt >= policy.maxAttempts || (unreachable && stopper?.stopped === true)) {
-      return { outcome, attempts: attempt, gaveUpRetrying: true };
-    }
+    onRetry: () => {
+      if (progress !== undefined) progress.written = false;
+    },
+  });
+}
 
-    const ceilingMs = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1));
-    const retryAfterMs =
-      outcome.kind === 'response' ? parseRetryAfterMs(outcome.headers['retry-after'], Date.now()) : undefined;
-    const delayMs = retryAfterMs ?? random() * ceilingMs;
-    if (performance.now() + delayMs >= deadlineMs) return { outcome, attempts: attempt, gaveUpRetrying: true };
-    if (stopper === undefined || !unreachable) await sleepUnref(delayMs);
-    else {
-      await stopper.sleep(delayMs);
-      if (stopper.stopped) return { outcome, attempts: attempt, gaveUpRetrying: true };
-    }
-  }
+function judgeAttempt(outcome: AttemptOutcome): Verdict {
+  if (isSuccess(outcome) || !isRetryable(outcome)) return DONE;
+  if (outcome.kind === 'error') return { kind: 'retry', unreachable: true };
+  const serverDelayMs = parseRetryAfterMs(outcome.headers['retry-after'], Date.now());
+  return serverDelayMs === undefined ? { kind: 'retry', unreachable: false } : { kind: 'retry', unreachable: false, serverDelayMs };
 }
 
 /** A short, printable description of a failed attempt, stable enough to key a warn-once on. */

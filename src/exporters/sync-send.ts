@@ -2,8 +2,8 @@
  * A blocking POST for the process 'exit' path, where nothing asynchronous can complete.
  *
  * We run one short-lived Node process (sync-send-main.js) with spawnSync and feed it, on stdin,
- * one JSON header line (url, headers, timeout, TLS material) followed by the raw body. The
- * child does a single POST and exits 0 on a 2xx. spawnSync's own timeout is the hard bound: the
+ * one JSON header line (url, headers, timeout, TLS material, gRPC call) followed by the raw body.
+ * The child does a single POST (or unary gRPC call) and exits 0 on a 2xx (or OK). spawnSync's own timeout is the hard bound: the
  * child is killed if it overruns, so the app's exit is delayed by at most timeoutMs.
  * The app's exit code is never touched: the child's status only decides what we log.
  */
@@ -15,10 +15,19 @@ export interface TlsMaterial {
   readonly cert?: Buffer;
 }
 
+/** Present for OTLP/gRPC: the body is then the (maybe gzipped) message of one unary call. */
+export interface SyncGrpcCall {
+  readonly path: string;
+  readonly compressed: boolean;
+}
+
 export interface SyncSendRequest {
+  /** The full URL for HTTP; the server's origin for gRPC. */
   readonly url: string;
+  /** HTTP headers, or gRPC metadata. */
   readonly headers: Readonly<Record<string, string>>;
   readonly tls: TlsMaterial;
+  readonly grpc?: SyncGrpcCall;
 }
 
 /** The first line on the child's stdin. PEM material travels as text, never on the command line. */
@@ -29,6 +38,7 @@ export interface SyncSendHeader {
   readonly ca?: string;
   readonly key?: string;
   readonly cert?: string;
+  readonly grpc?: SyncGrpcCall;
 }
 
 export type SyncSendResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -51,6 +61,7 @@ export function sendSync(request: SyncSendRequest, body: Uint8Array, timeoutMs: 
     ca: request.tls.ca?.toString('utf8'),
     key: request.tls.key?.toString('utf8'),
     cert: request.tls.cert?.toString('utf8'),
+    grpc: request.grpc,
   };
   const input = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body]);
   // Loaded only here: this runs once, at process.exit(), and most processes never need it.

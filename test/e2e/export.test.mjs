@@ -132,7 +132,7 @@ test('only the configured exporter is loaded', async () => {
   assert.equal(run.code, 0, run.stderr);
   const loaded = JSON.parse(run.stdout);
   assert.ok(loaded.includes('exporters/console-exporter.js'), run.stdout);
-  assert.ok(!loaded.includes('exporters/otlp-http-exporter.js'), run.stdout);
+  assert.ok(!loaded.includes('exporters/otlp-trace-exporter.js'), run.stdout);
 });
 
 test('OTEL_TRACES_EXPORTER=console prints a tree on stderr and leaves stdout to the app', async () => {

@@ -93,17 +93,80 @@ test('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL wins over OTEL_EXPORTER_OTLP_PROTOCOL',
   assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).otlp.protocol, 'http/json');
 });
 
-test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc warns once that it is not implemented and uses http/protobuf', () => {
+test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc: the default endpoint is http://localhost:4317, no path', () => {
   const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
-  assert.equal(otlp.protocol, 'http/protobuf');
-  assert.equal(otlp.endpoint, 'http://localhost:4318/v1/traces');
-  assertOneWarning(warnings, 'OTELI_W_GRPC_UNSUPPORTED', 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc', 'not implemented', 'using http/protobuf');
+  assert.equal(otlp.protocol, 'grpc');
+  assert.equal(otlp.protocolInferred, false);
+  assert.equal(otlp.endpoint, 'http://localhost:4317');
+  assert.deepEqual(warnings, []);
 });
 
-test('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc warns about the traces variable', () => {
-  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' });
-  assert.equal(otlp.protocol, 'http/protobuf');
-  assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc');
+test('grpc: the generic endpoint is used as given (its origin: the method path is the service\'s)', () => {
+  const { otlp } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'GRPC', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4317/' });
+  assert.equal(otlp.protocol, 'grpc');
+  assert.equal(otlp.endpoint, 'https://collector.example:4317');
+});
+
+test('grpc: the traces endpoint wins; OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc alone chooses gRPC for spans', () => {
+  const { otlp } = read({
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4317',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:14317',
+  });
+  assert.equal(otlp.protocol, 'grpc');
+  assert.equal(otlp.endpoint, 'http://traces:14317');
+});
+
+test('grpc: host:port without a scheme means TLS unless OTEL_EXPORTER_OTLP_INSECURE=true (spec)', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }).otlp.endpoint, 'https://collector:4317');
+  assert.equal(
+    read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' }).otlp.endpoint,
+    'http://collector:4317',
+  );
+  assert.equal(
+    read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '[::1]:4317', OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true', OTEL_EXPORTER_OTLP_INSECURE: 'false' }).otlp.endpoint,
+    'http://[::1]:4317',
+  );
+});
+
+test('grpc: INSECURE does not apply to an endpoint with a scheme (spec)', () => {
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' }).otlp.endpoint, 'https://c:4317');
+  assert.equal(read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_INSECURE: 'false' }).otlp.endpoint, 'http://c:4317');
+});
+
+test('grpc: an endpoint that is neither a URL nor host:port warns once and uses the default', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://c:4317' });
+  assert.equal(otlp.endpoint, 'http://localhost:4317');
+  assertOneWarning(warnings, 'OTELI_W_INVALID_ENV', 'OTEL_EXPORTER_OTLP_ENDPOINT="ftp://c:4317"', 'using http://localhost:4317');
+});
+
+test('no protocol set and the endpoint on port 4317: gRPC, marked as inferred', () => {
+  for (const env of [
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4317' },
+    { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://otel-collector:4317/v1/traces' },
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4317', OTEL_EXPORTER_OTLP_INSECURE: 'true' },
+  ]) {
+    const { otlp, warnings } = read(env);
+    assert.equal(otlp.protocol, 'grpc', JSON.stringify(env));
+    assert.equal(otlp.protocolInferred, true);
+    assert.equal(otlp.endpoint, 'http://otel-collector:4317');
+    assert.deepEqual(warnings, []);
+  }
+});
+
+test('a protocol set anywhere is kept, even for port 4317', () => {
+  for (const env of [
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4317', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' },
+  ]) {
+    const { otlp } = read(env);
+    assert.equal(otlp.protocol, 'http/protobuf');
+    assert.equal(otlp.protocolInferred, false);
+    assert.equal(otlp.endpoint, 'http://c:4317/v1/traces');
+  }
+  // Another port, no protocol: the JS spec's default.
+  assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).otlp.protocol, 'http/protobuf');
+  assert.equal(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:14317' }).otlp.protocol, 'http/protobuf');
 });
 
 test('OTEL_EXPORTER_OTLP_PROTOCOL unknown falls back to http/protobuf', () => {

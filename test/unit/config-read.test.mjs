@@ -45,6 +45,7 @@ test('an empty environment gives the spec defaults and no warning', () => {
   assert.deepEqual(config.otlp, {
     endpoint: 'http://localhost:4318/v1/traces',
     protocol: 'http/protobuf',
+    protocolInferred: false,
     headers: {},
     timeoutMs: 10000,
     compression: 'none',

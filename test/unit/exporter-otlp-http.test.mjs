@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { decodeTraceRequest, normalizeProtoRequest } from '../helpers/otlp-proto.mjs';
 
 const require = createRequire(import.meta.url);
-const { OtlpHttpExporter } = require('../../dist/exporters/otlp-http-exporter.js');
+const { OtlpTraceExporter: OtlpHttpExporter } = require('../../dist/exporters/otlp-trace-exporter.js');
 const { parseRetryAfterMs, MAX_RESPONSE_BODY_BYTES } = require('../../dist/exporters/http-transport.js');
 const { encodeTraceRequestProto } = require('../../dist/exporters/otlp-proto-encoder.js');
 const { resetLogOnce, setLogLevel } = require('../../dist/log.js');

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { decodeTraceRequest, normalizeProtoRequest } from '../helpers/otlp-proto.mjs';
 
 const require = createRequire(import.meta.url);
-const { OtlpHttpExporter } = require('../../dist/exporters/otlp-http-exporter.js');
+const { OtlpTraceExporter: OtlpHttpExporter } = require('../../dist/exporters/otlp-trace-exporter.js');
 const { resetLogOnce } = require('../../dist/log.js');
 
 const RECEIVER = `
@@ -166,7 +166,7 @@ test('an export in flight never holds the process open', () => {
   // as soon as its own work is done, not when the export gives up.
   const script = `
     const http = require('node:http');
-    const { OtlpHttpExporter } = require(${JSON.stringify(require.resolve('../../dist/exporters/otlp-http-exporter.js'))});
+    const { OtlpTraceExporter: OtlpHttpExporter } = require(${JSON.stringify(require.resolve('../../dist/exporters/otlp-trace-exporter.js'))});
     // Ref'd until the request is in flight; after that only the exporter's handles remain.
     const untilRequest = setTimeout(() => {}, 60000);
     const server = http.createServer(() => { console.log('request-received'); clearTimeout(untilRequest); });

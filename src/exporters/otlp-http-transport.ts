@@ -1,0 +1,94 @@
+/**
+ * OTLP/HTTP (http/protobuf or http/json): one POST per export to the signal's full URL, over a
+ * keep-alive agent, retried as ./http-transport.ts says.
+ */
+// node:https is required where used: most set-ups export over plain HTTP, and loading it costs
+// ~5 ms of every app's start-up.
+import * as http from 'node:http';
+import { log } from '../log';
+import { gzipAsync, gzipSync } from './gzip';
+import type { OtlpConfig } from '../config/types';
+import { bodySnippet, describeFailure, isSuccess, postWithRetry, type PostTarget } from './http-transport';
+import type { OtlpTransport, SendOutcome, SendProgress } from './otlp-exporter';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryStopper } from './retry';
+import { sendSync, type SyncSendResult, type TlsMaterial } from './sync-send';
+import { readTlsMaterial } from './tls-material';
+import { USER_AGENT } from './user-agent';
+
+export interface TransportOptions {
+  /** Tests shrink the backoff; production uses DEFAULT_RETRY_POLICY. */
+  readonly retryPolicy?: RetryPolicy;
+}
+
+export class OtlpHttpTransport implements OtlpTransport {
+  readonly format: 'protobuf' | 'json';
+  readonly endpoint: string;
+  private readonly target: PostTarget | undefined;
+  private readonly tls: TlsMaterial;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(
+    private readonly config: OtlpConfig,
+    options: TransportOptions = {},
+  ) {
+    this.format = config.protocol === 'http/json' ? 'json' : 'protobuf';
+    this.endpoint = config.endpoint;
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    const headers = {
+      ...config.headers,
+      'content-type': this.format === 'json' ? 'application/json' : 'application/x-protobuf',
+      'user-agent': USER_AGENT,
+      ...(config.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
+    };
+    let url: URL | undefined;
+    try {
+      url = new URL(config.endpoint);
+    } catch {
+      log.warnOnce('OTELI_W_OTLP_ENDPOINT', `OTLP endpoint "${config.endpoint}" is not a URL; nothing will be exported`);
+    }
+    this.tls = url?.protocol === 'https:' ? readTlsMaterial(config) : {};
+    let agent: http.Agent | undefined;
+    if (url?.protocol === 'https:') agent = new (require('node:https') as typeof import('node:https')).Agent({ keepAlive: true, ...this.tls });
+    else if (url?.protocol === 'http:') agent = new http.Agent({ keepAlive: true });
+    else if (url) log.warnOnce('OTELI_W_OTLP_ENDPOINT', `OTLP endpoint "${config.endpoint}" is not http(s)`);
+    this.target = url !== undefined && agent !== undefined ? { url, agent, headers } : undefined;
+  }
+
+  get usable(): boolean {
+    return this.target !== undefined;
+  }
+
+  async send(encoded: Uint8Array, progress: SendProgress, stopper: RetryStopper): Promise<SendOutcome> {
+    const target = this.target!;
+    const body = this.config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
+    const result = await postWithRetry(target, body, this.config.timeoutMs, this.retryPolicy, Math.random, progress, stopper);
+    const { outcome, attempts } = result;
+    if (isSuccess(outcome) && outcome.kind === 'response') {
+      const contentType = outcome.headers['content-type'];
+      const responseIsJson = contentType !== undefined ? contentType.includes('json') : this.format === 'json';
+      return { kind: 'delivered', attempts, response: outcome.body, responseIsJson };
+    }
+    const reason = describeFailure(outcome);
+    if (outcome.kind === 'response' && !result.gaveUpRetrying) {
+      return { kind: 'rejected', attempts, reason, detail: bodySnippet(outcome.body) || '(empty body)' };
+    }
+    // The tutorial's endpoint, :4317, with an HTTP protocol: a gRPC receiver's answer is no HTTP/1.1.
+    if (reason.startsWith('HPE_') && target.url.port === '4317') {
+      log.warnOnce(
+        'OTELI_W_GRPC_PORT',
+        `${this.endpoint} answered with something that is not HTTP/1.1: port 4317 is the OTLP/gRPC port; use --exporter_otlp_protocol grpc, or send ${this.config.protocol} to port 4318`,
+      );
+    }
+    return { kind: 'failed', attempts, reason };
+  }
+
+  sendSync(encoded: Uint8Array, timeoutMs: number): SyncSendResult {
+    const target = this.target!;
+    const body = this.config.compression === 'gzip' ? gzipSync(encoded) : encoded;
+    return sendSync({ url: target.url.href, headers: target.headers, tls: this.tls }, body, timeoutMs);
+  }
+
+  close(): void {
+    this.target?.agent.destroy();
+  }
+}
