@@ -57,6 +57,8 @@ const RIVAL = 'auto-instrumentations-node';
 const BASE_VARIANTS = [
   { name: 'bare', agent: false, env: {} },
   { name: OURS, agent: OURS, env: {} },
+  // The same, exporting OTLP/gRPC (node:http2) to the sink's gRPC port instead of http/protobuf.
+  { name: `${OURS}, gRPC`, agent: OURS, env: {}, grpc: true },
   { name: `${OURS}, sampler off`, agent: OURS, env: { OTEL_TRACES_SAMPLER: 'always_off' }, recordsSpans: false },
   // The frameworks' switch: only the SERVER span, still named from the route.
   {
@@ -128,7 +130,10 @@ async function getJson(url) {
  */
 function commandLine(ctx, appName, variant, nodeArgs = []) {
   const app = [...nodeArgs, join(FIXTURES, APPS[appName].file)];
-  if (variant.agent === OURS) return [CLI, '--service_name', `bench-${appName}`, '--exporter_otlp_endpoint', ctx.sinkUrl, process.execPath, ...app];
+  if (variant.agent === OURS) {
+    const endpoint = variant.grpc ? ['--exporter_otlp_endpoint', ctx.sinkGrpcUrl, '--exporter_otlp_protocol', 'grpc'] : ['--exporter_otlp_endpoint', ctx.sinkUrl];
+    return [CLI, '--service_name', `bench-${appName}`, ...endpoint, process.execPath, ...app];
+  }
   if (variant.agent === RIVAL) return ['--require', variant.register, ...app];
   return app;
 }
@@ -283,7 +288,7 @@ function describeEnvironment(args) {
   }
   const loader = args.load === 'wrk' ? `wrk -t1 -c${CONNECTIONS}` : `bench/fixtures/load.mjs with ${CONNECTIONS} keep-alive connections`;
   return `Node.js ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, commit ${commit}, ${new Date().toISOString().slice(0, 16)}Z. ` +
-    `Load: ${loader}, ${WARMUP_S} s warm-up + ${args.durationS} s measured per run, loopback. Export: OTLP http/protobuf to bench/fixtures/sink.js.`;
+    `Load: ${loader}, ${WARMUP_S} s warm-up + ${args.durationS} s measured per run, loopback. Export: OTLP http/protobuf to bench/fixtures/sink.js (the gRPC variant: OTLP/gRPC to its h2c port).`;
 }
 
 // ---- main ----
@@ -328,6 +333,7 @@ async function main() {
     pgEnv: args.apps.some((app) => APPS[app].postgres) ? await (await import('../test/helpers/postgres.mjs')).postgresEnv() : {},
     sinkPid: sink.appPid,
     sinkUrl: `http://127.0.0.1:${sink.port}`,
+    sinkGrpcUrl: `http://127.0.0.1:${(await getJson(`http://127.0.0.1:${sink.port}/stats`)).grpcPort}`,
     upstreamUrl: `http://127.0.0.1:${upstream.port}/`,
     load: args.load,
     durationS: args.durationS,

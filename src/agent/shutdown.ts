@@ -1,5 +1,5 @@
 /**
- * Flushes spans on the way out without changing how the process exits.
+ * Flushes spans (and metrics) on the way out without changing how the process exits.
  *
  * - Normal exit: 'beforeExit' runs while async work is still possible, so we flush there, holding
  *   that emission back from the app's listeners until the flush is done: they run as often as
@@ -13,7 +13,7 @@
  *   the signal: the process dies of it, as it would have without us (unlike agents whose SIGTERM
  *   handler keeps an http server alive).
  */
-import type { SpanProcessor } from '../sdk/types';
+import type { Flushable } from './flushable';
 import { constants } from 'node:os';
 import { log } from '../log';
 
@@ -23,11 +23,14 @@ const MAX_HELD_EMISSIONS = 3;
 const noop = (): void => {};
 
 export interface ShutdownOptions {
-  readonly processor: SpanProcessor;
+  /** The span processor and the metric reader (./flushable.ts). */
+  readonly processor: Flushable;
   readonly shutdownTimeoutMs: number;
+  /** Spans still queued, for the timeout's warning. */
+  readonly pendingSpans?: () => number;
 }
 
-export function installShutdownHandlers({ processor, shutdownTimeoutMs }: ShutdownOptions): void {
+export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingSpans }: ShutdownOptions): void {
   let flushing: Promise<void> | undefined;
   // Once a flush has used up its time, the collector is not answering: the exit-time
   // synchronous export would only add another full timeout to the app's exit.
@@ -44,7 +47,7 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs }: Shutdo
         flushTimedOut = true;
         log.warnOnce(
           'OTELI_W_SHUTDOWN_TIMEOUT',
-          `${processor.pendingSpanCount?.() ?? 'some'} spans not delivered within ${shutdownTimeoutMs} ms (OTEL_NODE_SHUTDOWN_TIMEOUT); is the collector reachable?`,
+          `${pendingSpans?.() ?? processor.pendingSpanCount?.() ?? 'some'} spans not delivered within ${shutdownTimeoutMs} ms (OTEL_NODE_SHUTDOWN_TIMEOUT); is the collector reachable?`,
         );
         resolve();
       }, shutdownTimeoutMs);
@@ -142,7 +145,7 @@ function dieOf(signal: NodeJS.Signals): void {
  * otherwise leave the process running forever on SIGTERM. The app's own exit then flushes ('exit',
  * 'beforeExit'); ours comes back when the app's last listener goes.
  */
-function installSignalHandlers(processor: SpanProcessor, flushBounded: () => Promise<void>, onAnySignal: () => void): void {
+function installSignalHandlers(processor: Flushable, flushBounded: () => Promise<void>, onAnySignal: () => void): void {
   const handlers = new Map<string | symbol, () => void>();
   // Our own on()/off() emit 'newListener'/'removeListener' too; those must not move us again.
   let adjusting = false;

@@ -24,6 +24,10 @@ import { INSTRUMENTATIONS } from '../instrumentations';
 import { installShutdownHandlers } from './shutdown';
 import { registerGlobals } from './globals';
 import { isStoodDown } from './stand-down';
+import { allOf } from './flushable';
+import { MetricsRegistry } from '../metrics/registry';
+import { PeriodicMetricReader, type MetricExporter } from '../metrics/periodic-reader';
+import type { Resource } from '../sdk/types';
 
 /** What tests and debugging tools can reach through globalThis[Symbol.for('otel-instrument')]. */
 export interface AgentHandle {
@@ -44,6 +48,26 @@ function createExporter(name: Config['tracesExporters'][number], config: Config)
   return new OtlpTraceExporter(config.otlp);
 }
 
+/** Metrics, when any exporter is set: the registry instrumentations record into, and its reader. */
+function createMetrics(config: Config, resource: Resource): { registry: MetricsRegistry; reader: PeriodicMetricReader } | undefined {
+  const { metrics } = config;
+  if (metrics.exporters.includes('prometheus')) log.info('OTEL_METRICS_EXPORTER=prometheus is not implemented yet; use otlp (a Collector can serve Prometheus)');
+  const exporters: MetricExporter[] = [];
+  for (const name of metrics.exporters) {
+    if (name === 'otlp') {
+      const { OtlpMetricExporter } = require('../exporters/otlp-metric-exporter') as typeof import('../exporters/otlp-metric-exporter');
+      exporters.push(new OtlpMetricExporter(metrics.otlp));
+    } else if (name === 'console') {
+      const { ConsoleMetricExporter } = require('../exporters/console-metric-exporter') as typeof import('../exporters/console-metric-exporter');
+      exporters.push(new ConsoleMetricExporter());
+    }
+  }
+  if (exporters.length === 0) return undefined;
+  const registry = new MetricsRegistry({ resource, temporality: metrics.temporality, cardinalityLimit: metrics.cardinalityLimit });
+  const reader = new PeriodicMetricReader(registry, exporters, { intervalMs: metrics.intervalMs, timeoutMs: metrics.timeoutMs }).start();
+  return { registry, reader };
+}
+
 function createProcessor(config: Config): SpanProcessor {
   const processors = config.tracesExporters.map(
     (name) => new BatchSpanProcessor(createExporter(name, config), config.bsp),
@@ -60,8 +84,10 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
   }
 
   const processor = createProcessor(config);
+  const resource = createResource(config);
+  const metrics = createMetrics(config, resource);
   const provider = new TracerProvider({
-    resource: createResource(config),
+    resource,
     sampler: createSampler(config.sampler, config.samplerRatio),
     spanLimits: config.spanLimits,
     processor,
@@ -78,9 +104,19 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
     disabled: selection.disabled,
     watchers: WATCHERS,
     makeContext: (def) =>
-      makeInstrumentationContext(def, provider.getTracer(`otel-instrument/${def.id}`, VERSION), config, () => isStoodDown(def.id)),
+      makeInstrumentationContext(
+        def,
+        provider.getTracer(`otel-instrument/${def.id}`, VERSION),
+        config,
+        () => isStoodDown(def.id),
+        metrics?.registry.meter({ name: `otel-instrument/${def.id}`, version: VERSION }),
+      ),
   });
-  installShutdownHandlers({ processor, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  installShutdownHandlers({
+    processor: metrics === undefined ? processor : allOf([processor, metrics.reader]),
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    pendingSpans: () => processor.pendingSpanCount?.() ?? 0,
+  });
 
   const handle: AgentHandle = {
     version: VERSION,

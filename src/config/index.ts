@@ -21,6 +21,8 @@ import type {
   BatchProcessorConfig,
   Config,
   HttpInstrumentationConfig,
+  MetricsConfig,
+  MetricsExporterName,
   OtlpConfig,
   OtlpProtocol,
   PropagatorName,
@@ -93,6 +95,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     disabledInstrumentations: lowerList(get('OTEL_NODE_DISABLED_INSTRUMENTATIONS')),
     semconvStabilityOptIn: lowerList(get('OTEL_SEMCONV_STABILITY_OPT_IN')),
     shutdownTimeoutMs: parseInteger(shutdownTimeout, get(shutdownTimeout), defaultIntOf(shutdownTimeout)),
+    metrics: readMetrics(get, enumListOf),
     http: readHttp(get),
     pg: {
       queryText: enumOf('OTEL_INSTRUMENTATION_PG_QUERY_TEXT', ['sanitized', 'raw', 'off'] as const),
@@ -113,9 +116,9 @@ function lowerList(raw: string | undefined): string[] {
   return [...new Set(parseList(raw).map((m) => m.toLowerCase()))];
 }
 
-type Signal = 'TRACES';
+type Signal = 'TRACES' | 'METRICS';
 
-const SIGNAL_PATHS: Readonly<Record<Signal, string>> = { TRACES: '/v1/traces' };
+const SIGNAL_PATHS: Readonly<Record<Signal, string>> = { TRACES: '/v1/traces', METRICS: '/v1/metrics' };
 
 /** The OTLP/gRPC port: an endpoint on it, with no protocol set, means gRPC (as Python's default). */
 const GRPC_PORT = '4317';
@@ -212,6 +215,23 @@ function readGrpcEndpoint(get: Get, signal: Signal, insecure: boolean): string {
     return fallback;
   };
   return parse(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`, parse('OTEL_EXPORTER_OTLP_ENDPOINT', GRPC_DEFAULT_ENDPOINT));
+}
+
+const METRICS_EXPORTERS: readonly MetricsExporterName[] = ['otlp', 'console', 'prometheus'];
+
+function readMetrics(get: Get, enumListOf: <T extends string>(name: string, allowed: readonly T[]) => T[]): MetricsConfig {
+  const int = (name: string, min: number): number => parseInteger(name, get(name), defaultIntOf(name), { min });
+  const temporalityName = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
+  const preference = parseEnum(temporalityName, get(temporalityName)?.toLowerCase(), ['cumulative', 'delta', 'lowmemory'] as const, defaultOf(temporalityName) as 'cumulative');
+  return {
+    exporters: enumListOf('OTEL_METRICS_EXPORTER', METRICS_EXPORTERS),
+    otlp: readOtlp(get, 'METRICS'),
+    intervalMs: int('OTEL_METRIC_EXPORT_INTERVAL', 1),
+    timeoutMs: int('OTEL_METRIC_EXPORT_TIMEOUT', 1),
+    // lowmemory: delta for counters and histograms (spec), and histograms are all we record.
+    temporality: preference === 'cumulative' ? 'cumulative' : 'delta',
+    cardinalityLimit: int('OTEL_NODE_METRICS_CARDINALITY_LIMIT', 2),
+  };
 }
 
 function readBatchProcessor(get: Get): BatchProcessorConfig {

@@ -18,25 +18,40 @@ export interface Setting {
   readonly notImplemented?: true;
 }
 
-/** Signals and exporters of the SDK spec not built yet: their variables are accepted as flags. */
-const signalSettings = (signal: 'METRICS' | 'LOGS'): Setting[] =>
-  ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE', 'INSECURE'].map((suffix) => ({
-    env: `OTEL_EXPORTER_OTLP_${signal}_${suffix}`,
-    default: undefined,
-    description: `${suffix.toLowerCase().replace('_', ' ')} for ${signal.toLowerCase()} exports (not implemented yet)`,
-    notImplemented: true,
-  }));
+const OTLP_SUFFIXES = ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION', 'CERTIFICATE', 'CLIENT_KEY', 'CLIENT_CERTIFICATE', 'INSECURE'];
+
+/** The logs signal is not built yet: its variables are accepted as flags. */
+const logsSettings: Setting[] = OTLP_SUFFIXES.map((suffix) => ({
+  env: `OTEL_EXPORTER_OTLP_LOGS_${suffix}`,
+  default: undefined,
+  description: `${suffix.toLowerCase().replace('_', ' ')} for log exports (not implemented yet)`,
+  notImplemented: true,
+}));
+
+/** Per-signal OTLP settings for metrics: each overrides its generic OTEL_EXPORTER_OTLP_* setting. */
+const metricsOtlpSettings: Setting[] = OTLP_SUFFIXES.map((suffix) => ({
+  env: `OTEL_EXPORTER_OTLP_METRICS_${suffix}`,
+  default: undefined,
+  description:
+    suffix === 'ENDPOINT'
+      ? 'full URL metrics are sent to, used as given (default: the generic endpoint + /v1/metrics)'
+      : `${suffix.toLowerCase().replace('_', ' ')} for metric exports (overrides the generic setting)`,
+}));
+
+const metricsSettings: Setting[] = [
+  { env: 'OTEL_METRICS_EXPORTER', default: 'otlp', description: 'otlp, console, none, or a list (prometheus: not implemented yet)' },
+  { env: 'OTEL_METRIC_EXPORT_INTERVAL', default: '60000', description: 'ms between two metric exports' },
+  { env: 'OTEL_METRIC_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one metric export' },
+  { env: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', default: 'cumulative', description: 'cumulative, delta or lowmemory (histograms: delta)' },
+  { env: 'OTEL_NODE_METRICS_CARDINALITY_LIMIT', default: '2000', description: 'attribute sets per metric, the otel.metric.overflow point included' },
+  ...metricsOtlpSettings,
+];
 
 const notImplementedSettings: Setting[] = [
-  { env: 'OTEL_METRICS_EXPORTER', default: 'otlp', description: 'otlp, prometheus, console or none (metrics: not implemented yet)', notImplemented: true },
   { env: 'OTEL_LOGS_EXPORTER', default: 'otlp', description: 'otlp, console or none (logs: not implemented yet)', notImplemented: true },
-  { env: 'OTEL_METRIC_EXPORT_INTERVAL', default: '60000', description: 'ms between two metric exports (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_METRIC_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one metric export (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_METRICS_EXEMPLAR_FILTER', default: 'trace_based', description: 'always_on, always_off or trace_based (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', default: 'cumulative', description: 'cumulative, delta or lowmemory (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', default: 'explicit_bucket_histogram', description: 'explicit_bucket_histogram or base2_exponential_bucket_histogram (not implemented yet)', notImplemented: true },
-  ...signalSettings('METRICS'),
-  ...signalSettings('LOGS'),
+  { env: 'OTEL_METRICS_EXEMPLAR_FILTER', default: 'trace_based', description: 'always_on, always_off or trace_based (exemplars: not implemented yet)', notImplemented: true },
+  { env: 'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', default: 'explicit_bucket_histogram', description: 'explicit_bucket_histogram (base2_exponential_bucket_histogram: not implemented yet)', notImplemented: true },
+  ...logsSettings,
   { env: 'OTEL_BLRP_SCHEDULE_DELAY', default: '1000', description: 'ms between two log exports (not implemented yet)', notImplemented: true },
   { env: 'OTEL_BLRP_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one log export (not implemented yet)', notImplemented: true },
   { env: 'OTEL_BLRP_MAX_QUEUE_SIZE', default: '2048', description: 'log records buffered (not implemented yet)', notImplemented: true },
@@ -220,6 +235,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
       description: 'comma-separated: otlp, console, none',
     },
     ...otlpSettings,
+    ...metricsSettings,
     { env: 'OTEL_BSP_SCHEDULE_DELAY', default: '5000', description: 'ms between two batch exports' },
     { env: 'OTEL_BSP_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one batch export, retries included' },
     { env: 'OTEL_BSP_MAX_QUEUE_SIZE', default: '2048', description: 'spans buffered before new ones are dropped' },

@@ -34,6 +34,21 @@ export interface OtlpConfig {
   readonly clientCertificateFile?: string;
 }
 
+export type MetricsExporterName = 'otlp' | 'console' | 'prometheus';
+
+export interface MetricsConfig {
+  /** OTEL_METRICS_EXPORTER; empty for `none`. */
+  readonly exporters: readonly MetricsExporterName[];
+  /** The OTLP settings for metrics: OTEL_EXPORTER_OTLP_METRICS_* over the generic ones. */
+  readonly otlp: OtlpConfig;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** From OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (lowmemory is delta for histograms). */
+  readonly temporality: 'cumulative' | 'delta';
+  /** OTEL_NODE_METRICS_CARDINALITY_LIMIT: attribute sets per metric, overflow point included. */
+  readonly cardinalityLimit: number;
+}
+
 export interface BatchProcessorConfig {
   readonly scheduleDelayMs: number;
   readonly exportTimeoutMs: number;
@@ -92,6 +107,7 @@ export interface Config {
   readonly semconvStabilityOptIn: readonly string[];
   /** How long shutdown may take to flush on exit / SIGTERM / SIGINT (OTEL_NODE_SHUTDOWN_TIMEOUT). */
   readonly shutdownTimeoutMs: number;
+  readonly metrics: MetricsConfig;
   readonly http: HttpInstrumentationConfig;
   readonly frameworks: FrameworkConfig;
   readonly pg: PgConfig;

@@ -48,7 +48,16 @@ export interface OtlpSignal<Batch> {
   count(batch: Batch): number;
   encodeProto(batch: Batch): Uint8Array;
   encodeJson(batch: Batch): string;
+  /**
+   * A backend may simply not take this signal (Jaeger takes spans but answers 404 on
+   * /v1/metrics; a gRPC server without the service answers UNIMPLEMENTED): then say so once and
+   * refuse every later batch without sending it.
+   */
+  readonly mayBeRefused?: boolean;
 }
+
+/** The answers that mean "this backend does not take the signal", not "this batch is bad". */
+const SIGNAL_REFUSALS: ReadonlySet<string> = new Set(['HTTP 404', 'UNIMPLEMENTED']);
 
 function failed(message: string): ExportResult {
   return { code: ExportResultCode.FAILED, error: new Error(message) };
@@ -65,14 +74,21 @@ export class OtlpExporter<Batch extends object> {
   private readonly warnedRejections = new Set<string>();
   private warnedPartialSuccess = false;
   private isShutdown = false;
+  private refused = false;
 
   constructor(
     private readonly signal: OtlpSignal<Batch>,
     private readonly transport: OtlpTransport,
   ) {}
 
+  /** True once the backend said it does not take this signal at all (see OtlpSignal.mayBeRefused). */
+  get refusesSignal(): boolean {
+    return this.refused;
+  }
+
   export(batch: Batch): Promise<ExportResult> {
     if (this.isShutdown) return Promise.resolve(failed('exporter is shut down'));
+    if (this.refused) return Promise.resolve(failed(`the backend does not take ${this.signal.items}`));
     if (this.signal.count(batch) === 0) return Promise.resolve(SUCCESS);
     if (!this.transport.usable) return Promise.resolve(failed(`no usable OTLP endpoint (${this.transport.endpoint})`));
 
@@ -95,7 +111,7 @@ export class OtlpExporter<Batch extends object> {
   }
 
   exportSync(batch: Batch, timeoutMs: number): void {
-    if (this.isShutdown || this.signal.count(batch) === 0 || !this.transport.usable) return;
+    if (this.isShutdown || this.refused || this.signal.count(batch) === 0 || !this.transport.usable) return;
     try {
       const result = this.transport.sendSync(this.encode(batch), timeoutMs);
       if (result.ok) log.debug(`exported ${this.signal.count(batch)} ${this.signal.items} synchronously`);
@@ -137,6 +153,11 @@ export class OtlpExporter<Batch extends object> {
         log.debug(`exported ${count} ${items} in ${outcome.attempts} attempt(s)`);
         return SUCCESS;
       case 'rejected':
+        if (this.signal.mayBeRefused === true && SIGNAL_REFUSALS.has(outcome.reason)) {
+          this.refused = true;
+          log.warnOnce('OTELI_W_SIGNAL_REFUSED', `${endpoint} does not take ${items} (${outcome.reason}); ${items} export is off for this process`);
+          return failed(`${outcome.reason}: the backend does not take ${items}`);
+        }
         if (!this.warnedRejections.has(outcome.reason)) {
           this.warnedRejections.add(outcome.reason);
           log.warnOnce('OTELI_W_EXPORT_REJECTED', `${endpoint} rejected ${items} with ${outcome.reason} (not retried): ${outcome.detail}`);

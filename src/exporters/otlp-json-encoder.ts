@@ -84,7 +84,7 @@ function setCount(json: JsonObject, name: string, count: number): void {
 }
 
 /** Undefined / null attribute values are skipped, matching the protobuf encoder. */
-function toKeyValues(attributes: Attributes | Record<string, unknown>): JsonObject[] {
+export function toKeyValues(attributes: Attributes | Record<string, unknown>): JsonObject[] {
   const keyValues: JsonObject[] = [];
   for (const key in attributes) {
     const value: unknown = attributes[key];

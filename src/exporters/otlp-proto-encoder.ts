@@ -199,7 +199,7 @@ function encodedKeyField(key: string): Uint8Array {
 }
 
 /** Repeated KeyValue under `field`. Undefined / null values are skipped, as the SDK spec says. */
-function encodeAttributes(
+export function encodeAttributes(
   w: ProtobufWriter,
   field: number,
   attributes: Attributes | Record<string, unknown>,

@@ -5,6 +5,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/types';
+import type { Meter } from '../metrics/registry';
 import { loadedVersionOf } from '../hooks/install';
 import { containedWrap } from './contained-wrap';
 import type { InstrumentationContext, InstrumentationDefinition } from './definition';
@@ -14,11 +15,13 @@ export function makeInstrumentationContext(
   tracer: Tracer,
   config: Config,
   isStoodDown: () => boolean,
+  meter?: Meter,
 ): InstrumentationContext {
   const ownModules = new Set(def.targets.map((t) => t.module));
   return Object.freeze({
     id: def.id,
     tracer,
+    meter,
     settings: def.settings === undefined ? undefined : def.settings(config),
     isStoodDown,
     loadedVersion: (module: string) => (ownModules.has(module) ? loadedVersionOf(module) : undefined),

@@ -10,12 +10,18 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/types';
+import type { Meter } from '../metrics/registry';
 
 /** What the hook layer hands an instrumentation: the API, its own settings, never SDK internals. */
 export interface InstrumentationContext<S = unknown> {
   readonly id: string;
   /** A tracer whose scope is `otel-instrument/<id>` with the agent's version. */
   readonly tracer: Tracer;
+  /**
+   * Where its request metrics go, with the instrumentation's scope; undefined when metrics are
+   * off (OTEL_METRICS_EXPORTER=none). Measurements count every request, sampled or not.
+   */
+  readonly meter: Meter | undefined;
   /** What `definition.settings(config)` compiled, once per process. */
   readonly settings: S;
   /**

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { decodeMetricsProto } from './otlp-metrics.mjs';
 import { decodeTraceRequest, normalizeProtoRequest } from './otlp-proto.mjs';
 
 const require = createRequire(import.meta.url);
@@ -46,14 +47,6 @@ function withRawRequests(service) {
 }
 const TraceService = withRawRequests(definitions['opentelemetry.proto.collector.trace.v1.TraceService']);
 const MetricsService = withRawRequests(definitions['opentelemetry.proto.collector.metrics.v1.MetricsService']);
-
-// A second Root, so that metrics types do not leak into the one the trace oracle shares.
-const metricsRoot = new protobuf.Root();
-metricsRoot.resolvePath = (_origin, target) => join(protoDir, target);
-metricsRoot.loadSync('metrics_service.proto', { keepCase: false });
-export const ExportMetricsServiceRequest = metricsRoot.lookupType(
-  'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
-);
 
 // google.rpc.Status / RetryInfo, the payload of grpc-status-details-bin. Four tiny messages are
 // not worth vendoring googleapis' protos for; field numbers are from google/rpc/*.proto.
@@ -158,7 +151,7 @@ function takeHeaders(call) {
  *   then https://localhost:PORT); with `ca`, client certificates are required and verified
  *   against it (mTLS).
  */
-export async function startGrpcReceiver({ responses = [], tls, port = 0, host = '127.0.0.1' } = {}) {
+export async function startGrpcReceiver({ responses = [], tls, port = 0, host = '127.0.0.1', metrics = true } = {}) {
   const script = [...responses];
   const spans = [];
   const requests = [];
@@ -213,7 +206,7 @@ export async function startGrpcReceiver({ responses = [], tls, port = 0, host = 
   // retry tests drive; metrics only need to arrive.
   function exportMetrics(call, callback) {
     try {
-      metricRequests.push(ExportMetricsServiceRequest.decode(call.request));
+      metricRequests.push({ metadata: takeHeaders(call).metadata, metrics: decodeMetricsProto(call.request) });
     } catch (err) {
       callback({ code: grpc.status.INVALID_ARGUMENT, details: `bad request: ${err.message}` });
       return;
@@ -232,7 +225,8 @@ export async function startGrpcReceiver({ responses = [], tls, port = 0, host = 
   async function listen(onPort) {
     const server = new grpc.Server();
     server.addService(TraceService, { Export: exportTraces });
-    server.addService(MetricsService, { Export: exportMetrics });
+    // Without it, grpc-js answers metric exports UNIMPLEMENTED, as a traces-only backend does.
+    if (metrics) server.addService(MetricsService, { Export: exportMetrics });
     try {
       const bound = await new Promise((resolve, reject) => {
         server.bindAsync(`${host}:${onPort}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));

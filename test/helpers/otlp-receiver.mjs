@@ -10,6 +10,7 @@ import {
   normalizeJsonRequest,
   normalizeProtoRequest,
 } from './otlp-proto.mjs';
+import { decodeMetricsJson, decodeMetricsProto } from './otlp-metrics.mjs';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -27,10 +28,14 @@ function decodeBody(body, contentType) {
  * @param {{ key: string, cert: string }} [options.tls] PEM files: listen for https (url is then
  *   https://localhost:PORT).
  */
-export async function startReceiver({ responses = [], tls } = {}) {
+export async function startReceiver({ responses = [], tls, metricsStatus = 200 } = {}) {
   const script = [...responses];
   const spans = [];
   const requests = [];
+  // POST /v1/metrics: decoded histograms per request ({ headers, contentType, metrics }), kept
+  // apart from `requests` so that trace tests count trace exports only. `metricsStatus` 404
+  // plays a backend that takes no metrics (Jaeger).
+  const metricRequests = [];
   const waiters = new Set();
 
   function settleWaiters() {
@@ -73,6 +78,27 @@ export async function startReceiver({ responses = [], tls } = {}) {
     }
   }
 
+  function handleMetrics(req, res, body) {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const record = { headers: req.headers, contentType, metrics: [] };
+    if (metricsStatus !== 200) {
+      metricRequests.push(record);
+      res.writeHead(metricsStatus, { 'content-type': 'text/plain' }).end('404 page not found');
+      return;
+    }
+    try {
+      const raw = (req.headers['content-encoding'] ?? '') === 'gzip' ? gunzipSync(body) : body;
+      record.metrics = contentType === JSON_TYPE ? decodeMetricsJson(raw.toString('utf8')) : decodeMetricsProto(raw);
+    } catch (err) {
+      record.error = err.message;
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${err.message}`);
+      return;
+    }
+    metricRequests.push(record);
+    res.writeHead(200, { 'content-type': contentType || PROTOBUF }).end(contentType === JSON_TYPE ? '{}' : Buffer.alloc(0));
+    settleWaiters();
+  }
+
   const onRequest = (req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
@@ -80,7 +106,7 @@ export async function startReceiver({ responses = [], tls } = {}) {
     }
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
+    req.on('end', () => (req.url.endsWith('/v1/metrics') ? handleMetrics : handle)(req, res, Buffer.concat(chunks)));
   };
   const server = tls
     ? createTlsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, onRequest)
@@ -135,5 +161,10 @@ export async function startReceiver({ responses = [], tls } = {}) {
     await new Promise((resolve) => server.close(() => resolve()));
   }
 
-  return { port, url, tracesUrl: `${url}/v1/traces`, spans, requests, waitForSpans, close };
+  /** Resolves once predicate(metricRequests) holds; re-checked on every metrics export. */
+  function waitForMetrics(predicate, { timeoutMs = 20000 } = {}) {
+    return waitForSpans(() => predicate(metricRequests), { timeoutMs }).then(() => metricRequests);
+  }
+
+  return { port, url, tracesUrl: `${url}/v1/traces`, spans, requests, metricRequests, waitForSpans, waitForMetrics, close };
 }

@@ -22,6 +22,7 @@ export const ATTR_CLIENT_ADDRESS = 'client.address';
 
 export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
 export const ATTR_NETWORK_PEER_PORT = 'network.peer.port';
+export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
 export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
 
 export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';

@@ -27,6 +27,8 @@ import { protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import { argsWithHeaders, readRequestTarget } from './request-args';
 import type { HttpSettings } from './settings';
+import type { Histogram } from '../../metrics/histogram';
+import { durationSeconds } from '../../metrics/duration';
 
 type RequestFunction = (this: unknown, ...args: unknown[]) => ClientRequest;
 
@@ -34,6 +36,32 @@ interface ClientSpanState {
   readonly span: Span;
   readonly settings: HttpSettings;
   response: IncomingMessage | undefined;
+  /** For http.client.request.duration (the span's attributes cannot be read back). */
+  readonly method: string;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  readonly startedAt: number;
+  errorType: string | undefined;
+}
+
+/** http.client.request.duration, when metrics are on: set by the patch (one agent per process). */
+let clientDuration: Histogram | undefined;
+
+function recordClientDuration(state: ClientSpanState): void {
+  const histogram = clientDuration;
+  if (histogram === undefined) return;
+  try {
+    const attributes: Attributes = {
+      [semconv.ATTR_HTTP_REQUEST_METHOD]: state.method,
+      [semconv.ATTR_SERVER_ADDRESS]: state.serverAddress,
+      [semconv.ATTR_SERVER_PORT]: state.serverPort,
+    };
+    if (state.response !== undefined) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = state.response.statusCode ?? 0;
+    if (state.errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = state.errorType;
+    histogram.record(durationSeconds(state.span, state.startedAt), attributes);
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_CLIENT_METRIC', 'http: recording the client request duration failed', err);
+  }
 }
 
 const clientSpans = new WeakMap<ClientRequest, ClientSpanState>();
@@ -58,10 +86,13 @@ function finishClientSpan(req: ClientRequest, state: ClientSpanState): void {
     log.errorOnce('OTELI_E_HTTP_CLIENT_END', 'http: recording a client request failed', err);
   }
   state.span.end();
+  recordClientDuration(state);
 }
 
-function failClientSpan(span: Span, err: unknown): void {
-  recordError(span, err, { errorType: errorTypeForError(err) });
+function failClientSpan(span: Span, err: unknown, state?: ClientSpanState): void {
+  const errorType = errorTypeForError(err);
+  if (state !== undefined) state.errorType = errorType;
+  recordError(span, err, { errorType });
 }
 
 function onClientResponseEnd(this: IncomingMessage): void {
@@ -76,7 +107,7 @@ function onClientResponseClose(this: IncomingMessage): void {
   if (state === undefined) return;
   try {
     // Closed before the body was complete: the connection broke mid-response.
-    if (!this.complete) failClientSpan(state.span, this.errored ?? new Error('response aborted'));
+    if (!this.complete) failClientSpan(state.span, this.errored ?? new Error('response aborted'), state);
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_CLIENT_CLOSE', 'http: recording an aborted response failed', err);
   }
@@ -90,6 +121,7 @@ function onClientRequestClose(this: ClientRequest): void {
   // app destroyed the request): we know it failed, not why.
   if (state.response === undefined) {
     try {
+      state.errorType = semconv.OTHER_VALUE;
       state.span.setAttribute(semconv.ATTR_ERROR_TYPE, semconv.OTHER_VALUE);
       state.span.setStatus({ code: SpanStatusCode.ERROR, message: 'request closed without a response' });
     } catch (err) {
@@ -113,7 +145,8 @@ function onResponseChannel(message: unknown): void {
     if (version !== undefined) span.setAttribute(semconv.ATTR_NETWORK_PROTOCOL_VERSION, version);
     // Client spans: any 4xx or 5xx is a failed call (semconv).
     if (statusCode >= 400) {
-      span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForStatus(statusCode));
+      state.errorType = errorTypeForStatus(statusCode);
+      span.setAttribute(semconv.ATTR_ERROR_TYPE, state.errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     const capture = state.settings.clientResponseHeaders;
@@ -136,7 +169,7 @@ function onErrorChannel(message: unknown): void {
     const { request, error } = message as { request: ClientRequest; error: unknown };
     const state = clientSpans.get(request);
     if (state === undefined) return;
-    failClientSpan(state.span, error);
+    failClientSpan(state.span, error, state);
     finishClientSpan(request, state);
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_CLIENT_ERROR', 'http: recording a client error failed', err);
@@ -149,6 +182,10 @@ export const clientChannelHandlers = { onResponse: onResponseChannel, onError: o
 interface ClientCallPlan {
   readonly span: Span;
   readonly args: unknown[] | ArrayLike<unknown>;
+  readonly method: string;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+  readonly startedAt: number;
 }
 
 /** The span and arguments for one call, or undefined to leave the call alone. Never throws. */
@@ -187,7 +224,14 @@ function planClientCall(
       hasInjected = true;
       break;
     }
-    return { span, args: hasInjected ? argsWithHeaders(args, target, injected) : args };
+    return {
+      span,
+      args: hasInjected ? argsWithHeaders(args, target, injected) : args,
+      method,
+      serverAddress: target.hostname,
+      serverPort: target.port,
+      startedAt: performance.now(),
+    };
   } catch (err) {
     // Also reached for arguments Node rejects (an invalid URL): Node then throws its own error.
     log.debug(`http: not tracing an outgoing request: ${err instanceof Error ? err.message : String(err)}`);
@@ -195,11 +239,13 @@ function planClientCall(
   }
 }
 
-function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettings): void {
-  // A non-recording span ignores every attribute, status and end(): nothing to track.
-  if (!span.isRecording()) return;
+function trackClientRequest(req: ClientRequest, plan: ClientCallPlan, settings: HttpSettings): void {
+  const span = plan.span;
+  // A non-recording span ignores every attribute, status and end(): only the metric needs tracking.
+  if (!span.isRecording() && clientDuration === undefined) return;
   try {
-    clientSpans.set(req, { span, settings, response: undefined });
+    const { method, serverAddress, serverPort, startedAt } = plan;
+    clientSpans.set(req, { span, settings, response: undefined, method, serverAddress, serverPort, startedAt, errorType: undefined });
     req.on('close', onClientRequestClose);
     if (settings.oldSemconv) setOldClientHeaders(span, req.getHeader('host'), req.getHeader('user-agent'));
   } catch (err) {
@@ -209,7 +255,8 @@ function trackClientRequest(req: ClientRequest, span: Span, settings: HttpSettin
 }
 
 /** makeWrapper for `request` or `get` of `http` (moduleScheme 'http') or `https`. */
-export function makeRequestWrapper(tracer: Tracer, settings: HttpSettings, moduleScheme: 'http' | 'https') {
+export function makeRequestWrapper(tracer: Tracer, settings: HttpSettings, moduleScheme: 'http' | 'https', duration: Histogram | undefined) {
+  clientDuration = duration;
   return (original: RequestFunction): RequestFunction => {
     const wrapper = function (this: unknown): ClientRequest {
       if (insideOutgoingCall) return original.apply(this, arguments as unknown as unknown[]);
@@ -231,7 +278,7 @@ export function makeRequestWrapper(tracer: Tracer, settings: HttpSettings, modul
       } finally {
         insideOutgoingCall = false;
       }
-      trackClientRequest(req, plan.span, settings);
+      trackClientRequest(req, plan, settings);
       return req;
     };
     // Same name and arity as Node's, for code that inspects them.

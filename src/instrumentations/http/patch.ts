@@ -13,12 +13,13 @@ import { log } from '../../log';
 import { makeRequestWrapper } from './client';
 import { makeServerEmitWrapper } from './server';
 import type { HttpSettings } from './settings';
+import { HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_REQUEST_DURATION } from '../../metrics/instruments';
 
 function patchModule(moduleExports: any, ctx: InstrumentationContext<HttpSettings>, scheme: 'http' | 'https'): void {
-  const requestWrapper = makeRequestWrapper(ctx.tracer, ctx.settings, scheme);
+  const requestWrapper = makeRequestWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_CLIENT_REQUEST_DURATION));
   const request = ctx.wrap(moduleExports, 'request', requestWrapper);
   const get = ctx.wrap(moduleExports, 'get', requestWrapper);
-  const emit = ctx.wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme));
+  const emit = ctx.wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_SERVER_REQUEST_DURATION)));
   // The hook layer logs the patch; say here only what was left out (wrap() logged why).
   if (!request || !get || !emit) {
     log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}`);

@@ -36,6 +36,8 @@ import { redactQueryValues } from '../http-shared/url';
 import { forwardedClientAddress, originForm, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
+import type { Histogram } from '../../metrics/histogram';
+import { durationSeconds } from '../../metrics/duration';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 
@@ -46,6 +48,29 @@ type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 const responseExtras = new WeakMap<ServerResponse, HttpSettings>();
 /** Set by startServerSpan for the emit wrapper, which reads it right after the call. */
 let lastStartedIsRecording = false;
+/**
+ * http.server.request.duration, when metrics are on: set by the patch (one agent per process).
+ * Every request is measured, sampled or not, so the listeners are there for all of them then.
+ */
+let serverDuration: Histogram | undefined;
+
+/** The metric's attributes: the low-cardinality subset of the span's (semconv), never the path. */
+function recordServerDuration(record: WebRecord, res: ServerResponse, errorType: string | undefined): void {
+  const histogram = serverDuration;
+  if (histogram === undefined) return;
+  const req = res.req as IncomingMessage | undefined;
+  const attributes: Attributes = {
+    [semconv.ATTR_HTTP_REQUEST_METHOD]: record.method,
+    [semconv.ATTR_URL_SCHEME]: (req?.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http',
+  };
+  if (res.headersSent) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
+  if (record.route !== undefined && record.route !== '') attributes[semconv.ATTR_HTTP_ROUTE] = record.route;
+  if (errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
+  attributes[semconv.ATTR_NETWORK_PROTOCOL_NAME] = 'http';
+  const version = req === undefined ? undefined : protocolVersion(req.httpVersion);
+  if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
+  histogram.record(durationSeconds(record.span, record.startedAt), attributes);
+}
 
 function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | undefined {
   return valuesFromRawPairs(req.rawHeaders, lowerName);
@@ -61,13 +86,15 @@ function applyRoute(record: WebRecord): void {
 
 function finishServerSpan(res: ServerResponse, record: WebRecord): void {
   const span = record.span;
+  let errorType: string | undefined;
   try {
     applyRoute(record);
     const statusCode = res.statusCode;
     span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
     // Server spans: 4xx is the client's fault, only 5xx marks our span as failed (semconv).
     if (statusCode >= 500) {
-      span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForStatus(statusCode));
+      errorType = errorTypeForStatus(statusCode);
+      span.setAttribute(semconv.ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     const extras = responseExtras.get(res);
@@ -79,6 +106,15 @@ function finishServerSpan(res: ServerResponse, record: WebRecord): void {
     log.errorOnce('OTELI_E_HTTP_SERVER_END', 'http: recording a server response failed', err);
   }
   span.end();
+  endMeasurement(record, res, errorType);
+}
+
+function endMeasurement(record: WebRecord, res: ServerResponse, errorType: string | undefined): void {
+  try {
+    recordServerDuration(record, res, errorType);
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_SERVER_METRIC', 'http: recording the request duration failed', err);
+  }
 }
 
 function onServerResponseFinish(this: ServerResponse): void {
@@ -95,6 +131,7 @@ function onServerResponseClose(this: ServerResponse): void {
     return;
   }
   const span = record.span;
+  let errorType: string | undefined;
   try {
     applyRoute(record);
     if (this.headersSent) {
@@ -104,12 +141,14 @@ function onServerResponseClose(this: ServerResponse): void {
     // Node destroys the request with ECONNRESET "aborted" when the peer goes away mid-request.
     const req = this.req as IncomingMessage | undefined;
     const cause = req?.errored ?? this.errored;
-    span.setAttribute(semconv.ATTR_ERROR_TYPE, errorTypeForError(cause));
+    errorType = errorTypeForError(cause);
+    span.setAttribute(semconv.ATTR_ERROR_TYPE, errorType);
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was sent' });
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_CLOSE', 'http: recording an aborted server request failed', err);
   }
   span.end();
+  endMeasurement(record, this, errorType);
 }
 
 function serverAttributes(
@@ -224,13 +263,17 @@ function startServerSpan(
     // span). A non-recording one's is removed when emit returns (see the wrapper): left until the
     // request is collected, WeakMap entries cost the garbage collector more than the span.
     const spanContext = attachWebRecord(req, span, normalized, trace.setSpan(parent, span));
-    lastStartedIsRecording = span.isRecording();
-    if (lastStartedIsRecording) {
+    const isRecording = span.isRecording();
+    if (isRecording) {
       if (settings.serverRequestHeaders !== undefined) {
         setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
       }
       if (settings.serverResponseHeaders !== undefined || settings.oldSemconv) responseExtras.set(res, settings);
-      // A non-recording span ignores everything the listeners would do, including end().
+    }
+    // A non-recording span ignores everything the listeners would do, including end(); only the
+    // duration metric needs them then.
+    lastStartedIsRecording = isRecording || serverDuration !== undefined;
+    if (lastStartedIsRecording) {
       res.on('finish', onServerResponseFinish);
       res.on('close', onServerResponseClose);
     }
@@ -243,7 +286,8 @@ function startServerSpan(
 }
 
 /** makeWrapper for `Server.prototype.emit` of `http` or `https` (scheme says which). */
-export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https') {
+export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https', duration: Histogram | undefined) {
+  serverDuration = duration;
   return (original: Emit): Emit =>
     function emit(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse): boolean {
       if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
@@ -251,7 +295,8 @@ export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, sc
       }
       const spanContext = startServerSpan(tracer, settings, scheme, req, res);
       if (spanContext === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
-      const isRecording = lastStartedIsRecording;
+      // Whether the request's web record must outlive this call (its span records, or it is measured).
+      const isTracked = lastStartedIsRecording;
       try {
         return context.with(spanContext, original, this, event, req, res);
       } catch (err) {
@@ -265,7 +310,7 @@ export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, sc
         }
         throw err;
       } finally {
-        if (!isRecording) takeWebRecord(req);
+        if (!isTracked) takeWebRecord(req);
       }
     };
 }

@@ -1,0 +1,30 @@
+/**
+ * What the shutdown handlers flush on the way out: the span processor and the metric reader
+ * alike, and both together (./start.ts).
+ */
+export interface Flushable {
+  forceFlush(): Promise<void>;
+  /** process.exit(): a synchronous export, bounded by timeoutMs. */
+  flushSync?(timeoutMs: number): void;
+  /** The process is exiting: stop retrying unreachable collectors. */
+  prepareForExit?(): void;
+  /** What is left to deliver; 0 when nothing needs a flush. */
+  pendingSpanCount?(): number;
+}
+
+/** Several flushables as one: each flush runs them all. */
+export function allOf(flushables: readonly Flushable[]): Flushable {
+  if (flushables.length === 1) return flushables[0]!;
+  return {
+    forceFlush: () => Promise.all(flushables.map((f) => f.forceFlush())).then(() => undefined),
+    // One bound for all: the exit waits for the shutdown timeout at most, not once per flushable.
+    flushSync: (timeoutMs) => {
+      const deadlineMs = performance.now() + timeoutMs;
+      for (const f of flushables) f.flushSync?.(Math.max(0, deadlineMs - performance.now()));
+    },
+    prepareForExit: () => {
+      for (const f of flushables) f.prepareForExit?.();
+    },
+    pendingSpanCount: () => flushables.reduce((sum, f) => sum + (f.pendingSpanCount?.() ?? 0), 0),
+  };
+}
