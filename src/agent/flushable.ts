@@ -20,7 +20,8 @@ export function allOf(flushables: readonly Flushable[]): Flushable {
     // One bound for all: the exit waits for the shutdown timeout at most, not once per flushable.
     flushSync: (timeoutMs) => {
       const deadlineMs = performance.now() + timeoutMs;
-      for (const f of flushables) f.flushSync?.(Math.max(0, deadlineMs - performance.now()));
+      // Whole ms: spawnSync's timeout takes an integer.
+      for (const f of flushables) f.flushSync?.(Math.max(0, Math.floor(deadlineMs - performance.now())));
     },
     prepareForExit: () => {
       for (const f of flushables) f.prepareForExit?.();

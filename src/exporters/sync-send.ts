@@ -68,7 +68,7 @@ export function sendSync(request: SyncSendRequest, body: Uint8Array, timeoutMs: 
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const child = spawnSync(process.execPath, [SYNC_SEND_MAIN], {
     input,
-    timeout: timeoutMs,
+    timeout: Math.ceil(timeoutMs),
     killSignal: 'SIGKILL',
     env: childEnv(),
     stdio: ['pipe', 'ignore', 'pipe'],

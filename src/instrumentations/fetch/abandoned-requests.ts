@@ -30,6 +30,13 @@ export interface OpenRequest {
   ended: boolean;
   /** Registered with the AbandonedRequestWatch (so finish() must unregister it). */
   watched: boolean;
+  /** For http.client.request.duration (a span's attributes cannot be read back). */
+  readonly method: string;
+  readonly serverAddress: string | undefined;
+  readonly serverPort: number | undefined;
+  /** performance.now() at the start. */
+  readonly startedAt: number;
+  errorType: string | undefined;
 }
 
 /** An upgrade (WebSocket) or CONNECT: undici < 7 publishes neither trailers nor error for it. */

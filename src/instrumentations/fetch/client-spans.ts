@@ -27,6 +27,8 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { InstrumentationContext } from '../../kit/definition';
+import { HTTP_CLIENT_REQUEST_DURATION } from '../../metrics/instruments';
+import { durationSeconds } from '../../metrics/duration';
 import { recordError } from '../../kit/errors';
 import type { HttpSettings } from '../http/settings';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
@@ -98,6 +100,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
   } = ctx.settings;
   const openRequests = new WeakMap<UndiciRequest, OpenRequest>();
   const abandoned = new AbandonedRequestWatch(endAbandoned);
+  // Every request is measured, sampled or not: then even unsampled ones are tracked.
+  const duration = ctx.meter?.histogram(HTTP_CLIENT_REQUEST_DURATION);
 
   /** The single place a span ends, so it ends exactly once whichever message comes first. */
   function finish(request: UndiciRequest, open: OpenRequest): void {
@@ -105,6 +109,21 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
     if (open.watched) abandoned.unwatch(open);
     open.ended = true;
     open.span.end();
+    measure(open);
+  }
+
+  function measure(open: OpenRequest): void {
+    if (duration === undefined) return;
+    try {
+      const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: open.method };
+      if (open.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = open.serverAddress;
+      if (open.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = open.serverPort;
+      if (open.statusCode > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = open.statusCode;
+      if (open.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = open.errorType;
+      duration.record(durationSeconds(open.span, open.startedAt), attributes);
+    } catch (err) {
+      log.errorOnce('OTELI_E_UNDICI_METRIC', 'could not record the duration of an undici request', err);
+    }
   }
 
   function endAbandoned(open: OpenRequest): void {
@@ -114,6 +133,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
     open.ended = true;
     try {
       open.span.end(open.lastActivityMs);
+      measure(open);
     } catch (err) {
       log.errorOnce(E_END, 'could not end an abandoned undici span', err);
     }
@@ -149,8 +169,19 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
       );
       // An unsampled span still propagates its context but needs no bookkeeping. A recording one
       // is tracked before anything else can throw, so it always ends.
-      if (span.isRecording()) {
-        const open: OpenRequest = { span, statusCode: 0, lastActivityMs: nowMs(), ended: false, watched: false };
+      if (span.isRecording() || duration !== undefined) {
+        const open: OpenRequest = {
+          span,
+          statusCode: 0,
+          lastActivityMs: nowMs(),
+          ended: false,
+          watched: false,
+          method,
+          serverAddress: target?.serverAddress,
+          serverPort: target?.serverPort,
+          startedAt: performance.now(),
+          errorType: undefined,
+        };
         openRequests.set(request, open);
         // Only requests that may never publish trailers or an error are watched (see abandoned-requests.ts).
         if (mayBeAbandoned(request)) abandoned.watch(request, open);
@@ -224,7 +255,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
       }
       if (statusCode >= 400) {
         // Client spans: every 4xx and 5xx is an error (semconv, HTTP client status).
-        span.setAttribute(ATTR_ERROR_TYPE, errorTypeForStatus(statusCode));
+        open.errorType = errorTypeForStatus(statusCode);
+        span.setAttribute(ATTR_ERROR_TYPE, open.errorType);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     } catch (err) {
@@ -261,7 +293,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
       finish(request, open);
       return;
     }
-    recordError(open.span, error, { errorType: errorTypeForError(error) });
+    open.errorType = errorTypeForError(error);
+    recordError(open.span, error, { errorType: open.errorType });
     finish(request, open);
   }
 

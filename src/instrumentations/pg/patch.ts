@@ -5,10 +5,11 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { PatchFunction } from '../../kit/definition';
 import { makeConnectWrapper, makeQueryWrapper, type PgSettings } from './query-spans';
+import { DB_CLIENT_OPERATION_DURATION } from '../../metrics/instruments';
 
 export const patchClient: PatchFunction<PgSettings> = (Client, ctx) => {
   const proto = Client?.prototype;
-  ctx.wrap(proto, 'query', makeQueryWrapper(ctx.tracer, ctx.settings) as never);
+  ctx.wrap(proto, 'query', makeQueryWrapper(ctx.tracer, ctx.settings, ctx.meter?.histogram(DB_CLIENT_OPERATION_DURATION)) as never);
   ctx.wrap(proto, 'connect', makeConnectWrapper(ctx.tracer, 'pg.connect', SpanKind.CLIENT, (client) => client) as never);
   return undefined;
 };

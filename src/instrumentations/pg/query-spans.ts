@@ -13,6 +13,9 @@
  */
 import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { errorTypeForError, recordError } from '../../kit/errors';
+import { ATTR_ERROR_TYPE } from '../../kit/semconv';
+import type { Histogram } from '../../metrics/histogram';
+import { durationSeconds } from '../../metrics/duration';
 import { log } from '../../log';
 import { analyseSqlCached } from './sql';
 import * as semconv from './semconv';
@@ -64,6 +67,48 @@ function endWithError(span: Span, error: unknown): void {
   span.end();
 }
 
+/** db.client.operation.duration, when metrics are on: set by the patch (one agent per process). */
+let queryDuration: Histogram | undefined;
+
+/** One query (or connect) under way: its span, and what a query's duration metric needs (the span is write-only). */
+interface QueryRun {
+  readonly span: Span;
+  readonly startedAt: number;
+  readonly attributes: Attributes;
+  /** A query is an operation the metric counts; a connect is not. */
+  readonly measured: boolean;
+}
+
+/** The span's attributes the metric keeps: the low-cardinality ones (semconv), never the text. */
+const METRIC_ATTRIBUTES = [
+  semconv.ATTR_DB_SYSTEM_NAME,
+  semconv.ATTR_DB_NAMESPACE,
+  semconv.ATTR_DB_OPERATION_NAME,
+  semconv.ATTR_DB_COLLECTION_NAME,
+  semconv.ATTR_SERVER_ADDRESS,
+  semconv.ATTR_SERVER_PORT,
+];
+
+/** Ends the query's span (failed when `error` is set) and measures it. */
+function endQuery(run: QueryRun, error?: unknown): void {
+  if (error) endWithError(run.span, error);
+  else run.span.end();
+  const histogram = queryDuration;
+  if (histogram === undefined || !run.measured) return;
+  try {
+    const attributes: Attributes = {};
+    for (const key of METRIC_ATTRIBUTES) if (run.attributes[key] !== undefined) attributes[key] = run.attributes[key];
+    if (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (isSqlState(code)) attributes[semconv.ATTR_DB_RESPONSE_STATUS_CODE] = code;
+      attributes[ATTR_ERROR_TYPE] = errorTypeForError(error);
+    }
+    histogram.record(durationSeconds(run.span, run.startedAt), attributes);
+  } catch (err) {
+    log.errorOnce('OTELI_E_PG_METRIC', 'pg: recording the duration of a query failed', err);
+  }
+}
+
 interface QueryShape {
   text: string | undefined;
   values: unknown[] | undefined;
@@ -109,13 +154,12 @@ function queryAttributes(client: ClientLike, shape: QueryShape, settings: PgSett
 }
 
 /** Replaces a submittable's completion methods so the span ends with it (any Submittable has them). */
-function endWithSubmittable(submittable: Record<string, unknown>, span: Span, caller: Context): void {
+function endWithSubmittable(submittable: Record<string, unknown>, run: QueryRun, caller: Context): void {
   let ended = false;
   const once = (error?: unknown): void => {
     if (ended) return;
     ended = true;
-    if (error === undefined) span.end();
-    else endWithError(span, error);
+    endQuery(run, error);
   };
   for (const [method, failing] of [['handleReadyForQuery', false], ['handleError', true]] as const) {
     const original = submittable[method];
@@ -140,35 +184,35 @@ function endWithSubmittable(submittable: Record<string, unknown>, span: Span, ca
 }
 
 /** `callback` as one that ends the span first (with the error it gets), then runs in the caller's context. */
-function endingCallback(callback: AnyFunction, span: Span, caller: Context): AnyFunction {
+function endingCallback(callback: AnyFunction, run: QueryRun, caller: Context): AnyFunction {
   return function (this: unknown, error: unknown): unknown {
-    if (error) endWithError(span, error);
-    else span.end();
+    endQuery(run, error);
     // eslint-disable-next-line prefer-rest-params
     return context.with(caller, callback, this, ...(arguments as unknown as unknown[]));
   };
 }
 
 /** Runs the original in the span's context; a throw ends the span, a promise ends it when it settles. */
-function callEnding(span: Span, inSpan: Context, original: AnyFunction, self: unknown, args: unknown[], settles: boolean): unknown {
+function callEnding(run: QueryRun, inSpan: Context, original: AnyFunction, self: unknown, args: unknown[], settles: boolean): unknown {
   let result: unknown;
   try {
     result = context.with(inSpan, original, self, ...args);
   } catch (error) {
-    endWithError(span, error);
+    endQuery(run, error);
     throw error;
   }
   if (settles && result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
     (result as Promise<unknown>).then(
-      () => span.end(),
-      (error) => endWithError(span, error),
+      () => endQuery(run),
+      (error) => endQuery(run, error),
     );
   }
   return result;
 }
 
 /** The wrapper of Client.prototype.query. */
-export function makeQueryWrapper(tracer: Tracer, settings: PgSettings) {
+export function makeQueryWrapper(tracer: Tracer, settings: PgSettings, duration: Histogram | undefined) {
+  queryDuration = duration;
   return (original: AnyFunction): AnyFunction =>
     function query(this: any): unknown {
       // eslint-disable-next-line prefer-rest-params
@@ -178,11 +222,12 @@ export function makeQueryWrapper(tracer: Tracer, settings: PgSettings) {
       const { name, attributes } = queryAttributes(this, shape, settings);
       const caller = context.active();
       const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, caller);
+      const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: true };
       const inSpan = trace.setSpan(caller, span);
-      if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, span, caller);
-      if (shape.callbackAt !== -1) args[shape.callbackAt] = endingCallback(args[shape.callbackAt] as AnyFunction, span, caller);
+      if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, run, caller);
+      if (shape.callbackAt !== -1) args[shape.callbackAt] = endingCallback(args[shape.callbackAt] as AnyFunction, run, caller);
       // A submittable or a callback ends the span itself; otherwise pg returned a promise.
-      return callEnding(span, inSpan, original, this, args, shape.submittable === undefined && shape.callbackAt === -1);
+      return callEnding(run, inSpan, original, this, args, shape.submittable === undefined && shape.callbackAt === -1);
     };
 }
 
@@ -191,10 +236,12 @@ export function makeConnectWrapper(tracer: Tracer, spanName: string, kind: SpanK
   return (original: AnyFunction): AnyFunction =>
     function connect(this: unknown, callback?: unknown): unknown {
       const caller = context.active();
-      const span = tracer.startSpan(spanName, { kind, attributes: connectionAttributes(connectionOf(this)) }, caller);
+      const attributes = connectionAttributes(connectionOf(this));
+      const span = tracer.startSpan(spanName, { kind, attributes }, caller);
+      const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: false };
       const inSpan = trace.setSpan(caller, span);
-      if (typeof callback === 'function') return context.with(inSpan, original, this, endingCallback(callback as AnyFunction, span, caller));
-      const result = callEnding(span, inSpan, original, this, Array.prototype.slice.call(arguments), true);
+      if (typeof callback === 'function') return context.with(inSpan, original, this, endingCallback(callback as AnyFunction, run, caller));
+      const result = callEnding(run, inSpan, original, this, Array.prototype.slice.call(arguments), true);
       // No callback and no promise (a pg-pool that answers otherwise): nothing to wait for.
       if (result === null || typeof (result as Promise<unknown>)?.then !== 'function') span.end();
       return result;
