@@ -59,6 +59,8 @@ const BASE_VARIANTS = [
   { name: OURS, agent: OURS, env: {} },
   // The same, exporting OTLP/gRPC (node:http2) to the sink's gRPC port instead of http/protobuf.
   { name: `${OURS}, gRPC`, agent: OURS, env: {}, grpc: true },
+  // Request metrics are on by default (exported at exit here); this row is without them.
+  { name: `${OURS}, metrics off`, agent: OURS, env: { OTEL_METRICS_EXPORTER: 'none' } },
   { name: `${OURS}, sampler off`, agent: OURS, env: { OTEL_TRACES_SAMPLER: 'always_off' }, recordsSpans: false },
   // The frameworks' switch: only the SERVER span, still named from the route.
   {

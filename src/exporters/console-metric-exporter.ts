@@ -56,24 +56,46 @@ function formatSeconds(seconds: number): string {
 export class ConsoleMetricExporter implements MetricExporter {
   /** metric name → series label → running total. */
   private readonly totals = new Map<string, Map<string, SeriesTotal>>();
-  private cumulativeSeen = new Map<string, HistogramPoint>();
+  private readonly cumulativeSeen = new Map<string, HistogramPoint>();
+  private printed = false;
+  private listening = false;
 
   export(batch: MetricsBatch): Promise<ExportResult> {
-    for (const { histograms } of batch.scopes) {
-      for (const { definition, temporality, points } of histograms) {
-        let series = this.totals.get(definition.name);
-        if (series === undefined) this.totals.set(definition.name, (series = new Map()));
-        for (const point of points) this.add(series, definition.name, definition.boundaries, point, temporality === 'cumulative');
-      }
+    this.merge(batch);
+    // Registered on the first export, so after the agent's own 'exit' listener: whatever that
+    // one flushes synchronously is in the summary. process.exit() flushes through exportSync.
+    if (!this.listening) {
+      this.listening = true;
+      process.once('exit', () => this.print());
     }
     return Promise.resolve(SUCCESS);
   }
 
   exportSync(batch: MetricsBatch): void {
-    void this.export(batch);
+    this.merge(batch);
+    this.print();
   }
 
   shutdown(): Promise<void> {
+    this.print();
+    return Promise.resolve();
+  }
+
+  private merge(batch: MetricsBatch): void {
+    for (const { scope, histograms } of batch.scopes) {
+      for (const { definition, temporality, points } of histograms) {
+        let series = this.totals.get(definition.name);
+        if (series === undefined) this.totals.set(definition.name, (series = new Map()));
+        // http and undici both record http.client.request.duration: one series, two scopes' points.
+        const pointPrefix = `${scope.name}\u0000${definition.name}`;
+        for (const point of points) this.add(series, pointPrefix, definition.boundaries, point, temporality === 'cumulative');
+      }
+    }
+  }
+
+  private print(): void {
+    if (this.printed) return;
+    this.printed = true;
     const lines: string[] = [];
     for (const [name, series] of this.totals) {
       lines.push(name);
@@ -91,12 +113,11 @@ export class ConsoleMetricExporter implements MetricExporter {
         // stderr closed: nothing to do
       }
     }
-    return Promise.resolve();
   }
 
-  private add(series: Map<string, SeriesTotal>, metric: string, boundaries: readonly number[], point: HistogramPoint, cumulative: boolean): void {
+  private add(series: Map<string, SeriesTotal>, pointPrefix: string, boundaries: readonly number[], point: HistogramPoint, cumulative: boolean): void {
     // A cumulative point repeats what came before: count only its growth since the last one.
-    const pointKey = `${metric}\u0000${JSON.stringify(point.attributes)}`;
+    const pointKey = `${pointPrefix}\u0000${JSON.stringify(point.attributes)}`;
     const previous = cumulative ? this.cumulativeSeen.get(pointKey) : undefined;
     if (cumulative) this.cumulativeSeen.set(pointKey, point);
     const label = seriesLabel(point.attributes);
