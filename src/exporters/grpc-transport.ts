@@ -15,7 +15,7 @@
  * This file must not import @opentelemetry/api: the standalone sync sender uses it too.
  */
 import * as http2 from 'node:http2';
-import { ProtoReader, tagOf } from './protobuf-reader';
+import { ProtoReader, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-reader';
 import { RETRYABLE_ERROR_CODES, DONE, type Verdict } from './retry';
 import type { TlsMaterial } from './sync-send';
 
@@ -162,61 +162,41 @@ const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
  */
 export function retryDelayFromStatusDetails(base64: string | undefined): number | undefined {
   if (base64 === undefined || base64 === '') return undefined;
+  let delayMs: number | undefined;
   try {
-    const status = Buffer.from(base64, 'base64');
-    const reader = new ProtoReader(status);
-    while (reader.pos < reader.end) {
-      const tag = Number(reader.varint());
-      if (tag !== tagOf(3, 2)) {
-        reader.skip(tag & 7);
-        continue;
-      }
-      const any = reader.lengthDelimited();
-      const delay = retryDelayFromAny(status, any.start, any.end);
-      if (delay !== undefined) return delay;
-    }
+    new ProtoReader(Buffer.from(base64, 'base64')).eachField((field, wireType, status) => {
+      if (field !== 3 || wireType !== WIRE_LENGTH_DELIMITED) return true;
+      delayMs = retryDelayFromAny(status.nested());
+      return delayMs === undefined; // the first RetryInfo is the answer
+    });
   } catch {
     // A garbled detail is no RetryInfo.
+    return undefined;
   }
-  return undefined;
+  return delayMs;
 }
 
-function retryDelayFromAny(buf: Buffer, start: number, end: number): number | undefined {
-  const any = new ProtoReader(buf, end);
-  any.pos = start;
+/** The delay of a google.protobuf.Any holding a RetryInfo, else undefined. */
+function retryDelayFromAny(any: ProtoReader): number | undefined {
   let typeUrl = '';
-  let value: { start: number; end: number } | undefined;
-  while (any.pos < any.end) {
-    const tag = Number(any.varint());
-    if (tag === tagOf(1, 2)) {
-      const field = any.lengthDelimited();
-      typeUrl = buf.toString('utf8', field.start, field.end);
-    } else if (tag === tagOf(2, 2)) value = any.lengthDelimited();
-    else any.skip(tag & 7);
-  }
+  let value: ProtoReader | undefined;
+  any.eachField((field, wireType, reader) => {
+    if (wireType !== WIRE_LENGTH_DELIMITED) return;
+    if (field === 1) typeUrl = reader.string();
+    else if (field === 2) value = reader.nested();
+  });
   if (typeUrl !== RETRY_INFO_TYPE || value === undefined) return undefined;
-  const retryInfo = new ProtoReader(buf, value.end);
-  retryInfo.pos = value.start;
   let delayMs = 0;
-  while (retryInfo.pos < retryInfo.end) {
-    const tag = Number(retryInfo.varint());
-    if (tag !== tagOf(1, 2)) {
-      retryInfo.skip(tag & 7);
-      continue;
-    }
-    const duration = retryInfo.lengthDelimited();
-    const reader = new ProtoReader(buf, duration.end);
-    reader.pos = duration.start;
+  value.eachField((field, wireType, retryInfo) => {
+    if (field !== 1 || wireType !== WIRE_LENGTH_DELIMITED) return;
     let seconds = 0n;
     let nanos = 0n;
-    while (reader.pos < reader.end) {
-      const inner = Number(reader.varint());
-      if (inner === tagOf(1, 0)) seconds = BigInt.asIntN(64, reader.varint());
-      else if (inner === tagOf(2, 0)) nanos = BigInt.asIntN(32, reader.varint());
-      else reader.skip(inner & 7);
-    }
+    retryInfo.nested().eachField((inner, innerWire, duration) => {
+      if (inner === 1 && innerWire === WIRE_VARINT) seconds = BigInt.asIntN(64, duration.varint());
+      else if (inner === 2 && innerWire === WIRE_VARINT) nanos = BigInt.asIntN(32, duration.varint());
+    });
     delayMs = Math.max(0, Number(seconds) * 1000 + Number(nanos) / 1e6);
-  }
+  });
   return delayMs;
 }
 

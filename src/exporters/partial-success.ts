@@ -3,7 +3,7 @@
  * the count of rejected items (field 1: rejected_spans, rejected_data_points…) and an
  * error_message (field 2). Read from protobuf (HTTP and gRPC) or OTLP/JSON answers.
  */
-import { ProtoReader, tagOf } from './protobuf-reader';
+import { ProtoReader, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-reader';
 
 export interface PartialSuccess {
   readonly rejectedItems: string;
@@ -41,27 +41,18 @@ function partialFromJson(body: Buffer): PartialSuccess | undefined {
 }
 
 function partialFromProto(body: Buffer): PartialSuccess | undefined {
-  const response = new ProtoReader(body);
-  while (response.pos < response.end) {
-    const tag = Number(response.varint());
-    if (tag !== tagOf(1, 2)) {
-      response.skip(tag & 7);
-      continue;
-    }
-    const { start, end } = response.lengthDelimited();
-    const partial = new ProtoReader(body, end);
-    partial.pos = start;
+  let partial: PartialSuccess | undefined;
+  // ExportXServiceResponse.partial_success = 1 { rejected_<items> = 1 (int64), error_message = 2 }
+  new ProtoReader(body).eachField((field, wireType, response) => {
+    if (field !== 1 || wireType !== WIRE_LENGTH_DELIMITED) return true;
     let rejected = 0n;
     let message = '';
-    while (partial.pos < partial.end) {
-      const innerTag = Number(partial.varint());
-      if (innerTag === tagOf(1, 0)) rejected = BigInt.asIntN(64, partial.varint());
-      else if (innerTag === tagOf(2, 2)) {
-        const field = partial.lengthDelimited();
-        message = body.toString('utf8', field.start, field.end);
-      } else partial.skip(innerTag & 7);
-    }
-    return meaningful(rejected.toString(), message);
-  }
-  return undefined;
+    response.nested().eachField((inner, innerWire, reader) => {
+      if (inner === 1 && innerWire === WIRE_VARINT) rejected = BigInt.asIntN(64, reader.varint());
+      else if (inner === 2 && innerWire === WIRE_LENGTH_DELIMITED) message = reader.string();
+    });
+    partial = meaningful(rejected.toString(), message);
+    return false; // the first one is the answer
+  });
+  return partial;
 }

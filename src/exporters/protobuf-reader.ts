@@ -27,6 +27,34 @@ export class ProtoReader {
     return { start, end: this.pos };
   }
 
+  /** The contents of a length-delimited field, as a reader of their own. */
+  nested(): ProtoReader {
+    const { start, end } = this.lengthDelimited();
+    const reader = new ProtoReader(this.buf, end);
+    reader.pos = start;
+    return reader;
+  }
+
+  /** A length-delimited field as UTF-8 text. */
+  string(): string {
+    const { start, end } = this.lengthDelimited();
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /**
+   * Calls visit(field, wireType) for each field up to the end, or until it returns false; a field
+   * that visit does not read is skipped. Every message we read is "pick the fields we know, skip
+   * the rest".
+   */
+  eachField(visit: (field: number, wireType: number, reader: ProtoReader) => boolean | void): void {
+    while (this.pos < this.end) {
+      const tag = Number(this.varint());
+      const before = this.pos;
+      if (visit(tag >>> 3, tag & 7, this) === false) return;
+      if (this.pos === before) this.skip(tag & 7);
+    }
+  }
+
   skip(wireType: number): void {
     if (wireType === 0) this.varint();
     else if (wireType === 1) this.advance(8);
@@ -41,7 +69,5 @@ export class ProtoReader {
   }
 }
 
-/** The tag of field `field` with wire type `wireType`. */
-export function tagOf(field: number, wireType: number): number {
-  return (field << 3) | wireType;
-}
+export const WIRE_VARINT = 0;
+export const WIRE_LENGTH_DELIMITED = 2;
