@@ -13,7 +13,7 @@ const span = api.trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.re
 
 test('attach: the record is found from the request and from the context, as RPCMetadata too', () => {
   const req = {};
-  const ctx = attachWebRecord(req, span, 'GET', api.ROOT_CONTEXT);
+  const ctx = attachWebRecord(req, span, 'GET', 'http', api.ROOT_CONTEXT);
   const record = webRecordOf(req);
   assert.equal(webRecordFromContext(ctx), record);
   assert.equal(getRPCMetadata(ctx), record, "core's getRPCMetadata reads the same object");
@@ -29,7 +29,7 @@ test('attach: the record is found from the request and from the context, as RPCM
 
 test('take: removes the record; unknown requests and foreign metadata give undefined', () => {
   const req = {};
-  attachWebRecord(req, span, 'POST', api.ROOT_CONTEXT);
+  attachWebRecord(req, span, 'POST', 'http', api.ROOT_CONTEXT);
   assert.equal(takeWebRecord(req).method, 'POST');
   assert.equal(webRecordOf(req), undefined);
   assert.equal(takeWebRecord(req), undefined);

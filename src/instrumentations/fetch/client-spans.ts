@@ -29,6 +29,7 @@ import {
 import type { InstrumentationContext } from '../../kit/definition';
 import { HTTP_CLIENT_REQUEST_DURATION } from '../../metrics/instruments';
 import { durationSeconds } from '../../metrics/duration';
+import { clientDurationAttributes } from '../http-shared/client-duration';
 import { recordError } from '../../kit/errors';
 import type { HttpSettings } from '../http/settings';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
@@ -115,12 +116,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
   function measure(open: OpenRequest): void {
     if (duration === undefined) return;
     try {
-      const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: open.method };
-      if (open.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = open.serverAddress;
-      if (open.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = open.serverPort;
-      if (open.statusCode > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = open.statusCode;
-      if (open.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = open.errorType;
-      duration.record(durationSeconds(open.span, open.startedAt), attributes);
+      const statusCode = open.statusCode > 0 ? open.statusCode : undefined;
+      duration.record(durationSeconds(open.span, open.startedAt), clientDurationAttributes(open.method, open.serverAddress, open.serverPort, statusCode, open.errorType));
     } catch (err) {
       log.errorOnce('OTELI_E_UNDICI_METRIC', 'could not record the duration of an undici request', err);
     }

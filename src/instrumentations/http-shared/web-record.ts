@@ -24,6 +24,8 @@ export interface WebRecord {
   route: string | undefined;
   /** Which framework set the route ('express', 'fastify'). */
   framework: string | undefined;
+  /** url.scheme as the SERVER span has it: the duration metric carries it too. */
+  readonly scheme: string;
   /** performance.now() at the start, for the duration metric of a request whose span does not record. */
   readonly startedAt: number;
 }
@@ -31,8 +33,8 @@ export interface WebRecord {
 const records = new WeakMap<IncomingMessage, WebRecord>();
 
 /** For `http`: the record of a request whose SERVER span just started, and its context. */
-export function attachWebRecord(req: IncomingMessage, span: Span, method: string, spanContext: Context): Context {
-  const record: WebRecord = { type: 'http', span, method, route: undefined, framework: undefined, startedAt: performance.now() };
+export function attachWebRecord(req: IncomingMessage, span: Span, method: string, scheme: string, spanContext: Context): Context {
+  const record: WebRecord = { type: 'http', span, method, scheme, route: undefined, framework: undefined, startedAt: performance.now() };
   records.set(req, record);
   return spanContext.setValue(RPC_METADATA_KEY, record);
 }

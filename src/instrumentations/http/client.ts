@@ -29,6 +29,7 @@ import { argsWithHeaders, readRequestTarget } from './request-args';
 import type { HttpSettings } from './settings';
 import type { Histogram } from '../../metrics/histogram';
 import { durationSeconds } from '../../metrics/duration';
+import { clientDurationAttributes } from '../http-shared/client-duration';
 
 type RequestFunction = (this: unknown, ...args: unknown[]) => ClientRequest;
 
@@ -51,14 +52,8 @@ function recordClientDuration(state: ClientSpanState): void {
   const histogram = clientDuration;
   if (histogram === undefined) return;
   try {
-    const attributes: Attributes = {
-      [semconv.ATTR_HTTP_REQUEST_METHOD]: state.method,
-      [semconv.ATTR_SERVER_ADDRESS]: state.serverAddress,
-      [semconv.ATTR_SERVER_PORT]: state.serverPort,
-    };
-    if (state.response !== undefined) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = state.response.statusCode ?? 0;
-    if (state.errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = state.errorType;
-    histogram.record(durationSeconds(state.span, state.startedAt), attributes);
+    const statusCode = state.response === undefined ? undefined : state.response.statusCode ?? 0;
+    histogram.record(durationSeconds(state.span, state.startedAt), clientDurationAttributes(state.method, state.serverAddress, state.serverPort, statusCode, state.errorType));
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_CLIENT_METRIC', 'http: recording the client request duration failed', err);
   }

@@ -46,8 +46,11 @@ type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
  * capture, the old status code); only populated when one of those is configured.
  */
 const responseExtras = new WeakMap<ServerResponse, HttpSettings>();
-/** Set by startServerSpan for the emit wrapper, which reads it right after the call. */
-let lastStartedIsRecording = false;
+/**
+ * Set by startServerSpan for the emit wrapper, which reads it right after the call: whether the
+ * request's web record must outlive the emit (its span records, or it is measured).
+ */
+let lastStartedIsTracked = false;
 /**
  * http.server.request.duration, when metrics are on: set by the patch (one agent per process).
  * Every request is measured, sampled or not, so the listeners are there for all of them then.
@@ -61,7 +64,7 @@ function recordServerDuration(record: WebRecord, res: ServerResponse, errorType:
   const req = res.req as IncomingMessage | undefined;
   const attributes: Attributes = {
     [semconv.ATTR_HTTP_REQUEST_METHOD]: record.method,
-    [semconv.ATTR_URL_SCHEME]: (req?.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http',
+    [semconv.ATTR_URL_SCHEME]: record.scheme,
   };
   if (res.headersSent) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
   if (record.route !== undefined && record.route !== '') attributes[semconv.ATTR_HTTP_ROUTE] = record.route;
@@ -262,7 +265,7 @@ function startServerSpan(
     // The web record: a re-emit of this request must find it, recording or not (no second
     // span). A non-recording one's is removed when emit returns (see the wrapper): left until the
     // request is collected, WeakMap entries cost the garbage collector more than the span.
-    const spanContext = attachWebRecord(req, span, normalized, trace.setSpan(parent, span));
+    const spanContext = attachWebRecord(req, span, normalized, scheme, trace.setSpan(parent, span));
     const isRecording = span.isRecording();
     if (isRecording) {
       if (settings.serverRequestHeaders !== undefined) {
@@ -272,8 +275,8 @@ function startServerSpan(
     }
     // A non-recording span ignores everything the listeners would do, including end(); only the
     // duration metric needs them then.
-    lastStartedIsRecording = isRecording || serverDuration !== undefined;
-    if (lastStartedIsRecording) {
+    lastStartedIsTracked = isRecording || serverDuration !== undefined;
+    if (lastStartedIsTracked) {
       res.on('finish', onServerResponseFinish);
       res.on('close', onServerResponseClose);
     }
@@ -295,8 +298,7 @@ export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, sc
       }
       const spanContext = startServerSpan(tracer, settings, scheme, req, res);
       if (spanContext === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
-      // Whether the request's web record must outlive this call (its span records, or it is measured).
-      const isTracked = lastStartedIsRecording;
+      const isTracked = lastStartedIsTracked;
       try {
         return context.with(spanContext, original, this, event, req, res);
       } catch (err) {
