@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { startGrpcReceiver } from '../helpers/otlp-grpc-receiver.mjs';
+import { startGrpcReceiver, startGrpcReceiverOnPort4317, TUTORIAL_FLAGS } from '../helpers/otlp-grpc-receiver.mjs';
 import { runCli, spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
 import { appIn, PG_VERSIONS } from '../helpers/frameworks.mjs';
 import { postgresEnv, stopPostgres } from '../helpers/postgres.mjs';
@@ -74,22 +74,10 @@ function assertHttpHistograms(metrics, port) {
 }
 
 test('the tutorial command line (gRPC to 127.0.0.1:4317): histograms with names, units, buckets, attributes and counts arrive with the spans', async (t) => {
-  let receiver;
-  try {
-    receiver = await startGrpcReceiver({ port: 4317 });
-  } catch (err) {
-    t.skip(`port 4317 of 127.0.0.1 is taken on this machine (${err.message})`);
-    return;
-  }
-  t.after(() => receiver.close());
+  const receiver = await startGrpcReceiverOnPort4317(t);
+  if (receiver === undefined) return;
   const run = await runCli(
-    [
-      '--service_name', 'order-service',
-      '--traces_exporter', 'otlp',
-      '--metrics_exporter', 'otlp',
-      '--exporter_otlp_endpoint', 'http://127.0.0.1:4317',
-      'node', APP,
-    ],
+    [...TUTORIAL_FLAGS, 'node', APP],
     { env: { CALLS: '200,200,503', OTEL_BSP_SCHEDULE_DELAY: '50' } },
   );
   assert.equal(run.code, 0, run.stderr);

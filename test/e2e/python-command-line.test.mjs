@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { startGrpcReceiver } from '../helpers/otlp-grpc-receiver.mjs';
+import { startGrpcReceiverOnPort4317, TUTORIAL_FLAGS } from '../helpers/otlp-grpc-receiver.mjs';
 import { runCli, FIXTURES } from '../helpers/run-cli.mjs';
 
 test('--service_name … --traces_exporter otlp --metrics_exporter otlp --logs_exporter otlp node app.js: runs, traced, one info line', async (t) => {
@@ -45,22 +45,10 @@ test('--help lists the accepted-but-not-implemented settings too', async () => {
 // The tutorial's command line, as written, against a Collector's gRPC port: no protocol is set,
 // so port 4317 means gRPC. An independent receiver (grpc-js) listens on 127.0.0.1:4317.
 test('the tutorial command line with --exporter_otlp_endpoint http://127.0.0.1:4317 delivers over gRPC', async (t) => {
-  let receiver;
-  try {
-    receiver = await startGrpcReceiver({ port: 4317 });
-  } catch (err) {
-    t.skip(`port 4317 of 127.0.0.1 is taken on this machine (${err.message})`);
-    return;
-  }
-  t.after(() => receiver.close());
+  const receiver = await startGrpcReceiverOnPort4317(t);
+  if (receiver === undefined) return;
   const run = await runCli(
-    [
-      '--service_name', 'order-service',
-      '--traces_exporter', 'otlp',
-      '--metrics_exporter', 'otlp',
-      '--exporter_otlp_endpoint', 'http://127.0.0.1:4317',
-      'node', join(FIXTURES, 'basic', 'hello.js'),
-    ],
+    [...TUTORIAL_FLAGS, 'node', join(FIXTURES, 'basic', 'hello.js')],
     { env: { OTEL_BSP_SCHEDULE_DELAY: '50' } },
   );
   assert.equal(run.code, 0, run.stderr);

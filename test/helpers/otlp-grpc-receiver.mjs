@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { decodeMetricsProto } from './otlp-metrics.mjs';
 import { decodeTraceRequest, normalizeProtoRequest } from './otlp-proto.mjs';
+import { spanWaiters } from './span-waiters.mjs';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
@@ -156,13 +157,7 @@ export async function startGrpcReceiver({ responses = [], tls, port = 0, host = 
   const spans = [];
   const requests = [];
   const metricRequests = [];
-  const waiters = new Set();
-
-  function settleWaiters() {
-    for (const waiter of waiters) {
-      if (waiter.isSatisfied()) waiter.resolve();
-    }
-  }
+  const { settle: settleWaiters, waitForSpans, rejectAll } = spanWaiters(spans, requests);
 
   function exportTraces(call, callback) {
     const record = {
@@ -244,42 +239,6 @@ export async function startGrpcReceiver({ responses = [], tls, port = 0, host = 
   const url = tls ? `https://localhost:${boundPort}` : `http://127.0.0.1:${boundPort}`;
 
   /**
-   * Resolves with `spans` once there are at least `count` of them, or once `predicate(spans)`
-   * is true. Re-checked on every accepted export, so nothing polls.
-   */
-  function waitForSpans(countOrPredicate, { timeoutMs = 20000 } = {}) {
-    const isSatisfied =
-      typeof countOrPredicate === 'function'
-        ? () => Boolean(countOrPredicate(spans))
-        : () => spans.length >= countOrPredicate;
-    if (isSatisfied()) return Promise.resolve(spans);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        isSatisfied,
-        resolve() {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(spans);
-        },
-        reject(reason) {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          reject(new Error(reason));
-        },
-      };
-      const wanted = typeof countOrPredicate === 'function' ? 'the predicate to hold' : `${countOrPredicate} spans`;
-      const timer = setTimeout(() => {
-        const names = spans.map((s) => `${s.name} (${s.kind})`);
-        waiter.reject(
-          `waitForSpans: timed out after ${timeoutMs} ms waiting for ${wanted}; ` +
-            `${spans.length} arrived: [${names.join(', ')}] in ${requests.length} request(s)`,
-        );
-      }, timeoutMs);
-      waiters.add(waiter);
-    });
-  }
-
-  /**
    * A collector restart: every connection is dropped (in-flight calls fail) and a fresh server
    * listens on the same port. Spans, requests and the rest of the script are kept. As with a
    * real restart, a client that has not yet read the dropped connection can see its next call
@@ -315,7 +274,7 @@ export async function startGrpcReceiver({ responses = [], tls, port = 0, host = 
   }
 
   async function close() {
-    for (const waiter of waiters) waiter.reject('waitForSpans: receiver closed');
+    rejectAll();
     current.server.forceShutdown();
   }
 
@@ -461,3 +420,27 @@ export function answerTrailersOnly(stream, code, message = '', extra = {}) {
 
 /** Answers nothing: the call hangs until the client's deadline or cancellation ends it. */
 export function never() {}
+
+/** The tutorial's flags, with the Node names: the endpoint is a Collector's gRPC port on 127.0.0.1. */
+export const TUTORIAL_FLAGS = Object.freeze([
+  '--service_name', 'order-service',
+  '--traces_exporter', 'otlp',
+  '--metrics_exporter', 'otlp',
+  '--exporter_otlp_endpoint', 'http://127.0.0.1:4317',
+]);
+
+/**
+ * A receiver on 127.0.0.1:4317, closed after the test; undefined (and the test skipped, saying
+ * why) when this machine has the port taken.
+ */
+export async function startGrpcReceiverOnPort4317(t) {
+  let receiver;
+  try {
+    receiver = await startGrpcReceiver({ port: 4317 });
+  } catch (err) {
+    t.skip(`port 4317 of 127.0.0.1 is taken on this machine (${err.message})`);
+    return undefined;
+  }
+  t.after(() => receiver.close());
+  return receiver;
+}

@@ -11,6 +11,7 @@ import {
   normalizeProtoRequest,
 } from './otlp-proto.mjs';
 import { decodeMetricsJson, decodeMetricsProto } from './otlp-metrics.mjs';
+import { spanWaiters } from './span-waiters.mjs';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -36,13 +37,7 @@ export async function startReceiver({ responses = [], tls, metricsStatus = 200 }
   // apart from `requests` so that trace tests count trace exports only. `metricsStatus` 404
   // plays a backend that takes no metrics (Jaeger).
   const metricRequests = [];
-  const waiters = new Set();
-
-  function settleWaiters() {
-    for (const waiter of waiters) {
-      if (waiter.isSatisfied()) waiter.resolve();
-    }
-  }
+  const { settle: settleWaiters, waitForSpans, rejectAll } = spanWaiters(spans, requests);
 
   function handle(req, res, body) {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -119,44 +114,8 @@ export async function startReceiver({ responses = [], tls, metricsStatus = 200 }
   const { port } = server.address();
   const url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
 
-  /**
-   * Resolves with `spans` once there are at least `count` of them, or once `predicate(spans)`
-   * is true. Re-checked on every accepted export, so nothing polls.
-   */
-  function waitForSpans(countOrPredicate, { timeoutMs = 20000 } = {}) {
-    const isSatisfied =
-      typeof countOrPredicate === 'function'
-        ? () => Boolean(countOrPredicate(spans))
-        : () => spans.length >= countOrPredicate;
-    if (isSatisfied()) return Promise.resolve(spans);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        isSatisfied,
-        resolve() {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          resolve(spans);
-        },
-        reject(reason) {
-          clearTimeout(timer);
-          waiters.delete(waiter);
-          reject(new Error(reason));
-        },
-      };
-      const wanted = typeof countOrPredicate === 'function' ? 'the predicate to hold' : `${countOrPredicate} spans`;
-      const timer = setTimeout(() => {
-        const names = spans.map((s) => `${s.name} (${s.kind})`);
-        waiter.reject(
-          `waitForSpans: timed out after ${timeoutMs} ms waiting for ${wanted}; ` +
-            `${spans.length} arrived: [${names.join(', ')}] in ${requests.length} request(s)`,
-        );
-      }, timeoutMs);
-      waiters.add(waiter);
-    });
-  }
-
   async function close() {
-    for (const waiter of waiters) waiter.reject('waitForSpans: receiver closed');
+    rejectAll();
     server.closeAllConnections?.();
     await new Promise((resolve) => server.close(() => resolve()));
   }
