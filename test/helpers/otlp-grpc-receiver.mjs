@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { decodeMetricsProto } from './otlp-metrics.mjs';
 import { decodeTraceRequest, normalizeProtoRequest } from './otlp-proto.mjs';
+import { listenOnLoopback } from './listen.mjs';
 import { spanWaiters } from './span-waiters.mjs';
 
 const require = createRequire(import.meta.url);
@@ -368,12 +369,7 @@ export async function startRawGrpcServer({ handler = answerOk, tls } = {}) {
     session.once('close', () => sessions.delete(session));
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  const url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+  const { port, url } = await listenOnLoopback(server, { tls: Boolean(tls) });
 
   async function close() {
     for (const session of sessions) session.destroy();

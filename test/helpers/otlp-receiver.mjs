@@ -11,6 +11,7 @@ import {
   normalizeProtoRequest,
 } from './otlp-proto.mjs';
 import { decodeMetricsJson, decodeMetricsProto } from './otlp-metrics.mjs';
+import { listenOnLoopback } from './listen.mjs';
 import { spanWaiters } from './span-waiters.mjs';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -107,12 +108,7 @@ export async function startReceiver({ responses = [], tls, metricsStatus = 200 }
     ? createTlsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, onRequest)
     : createServer(onRequest);
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  const url = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+  const { port, url } = await listenOnLoopback(server, { tls: Boolean(tls) });
 
   async function close() {
     rejectAll();
