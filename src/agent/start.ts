@@ -51,7 +51,6 @@ function createExporter(name: Config['tracesExporters'][number], config: Config)
 /** Metrics, when any exporter is set: the registry instrumentations record into, and its reader. */
 function createMetrics(config: Config, resource: Resource): { registry: MetricsRegistry; reader: PeriodicMetricReader } | undefined {
   const { metrics } = config;
-  if (metrics.exporters.includes('prometheus')) log.info('OTEL_METRICS_EXPORTER=prometheus is not implemented yet; use otlp (a Collector can serve Prometheus)');
   const exporters: MetricExporter[] = [];
   for (const name of metrics.exporters) {
     if (name === 'otlp') {
@@ -62,9 +61,19 @@ function createMetrics(config: Config, resource: Resource): { registry: MetricsR
       exporters.push(new ConsoleMetricExporter());
     }
   }
-  if (exporters.length === 0) return undefined;
-  const registry = new MetricsRegistry({ resource, temporality: metrics.temporality, cardinalityLimit: metrics.cardinalityLimit });
-  const reader = new PeriodicMetricReader(registry, exporters, { intervalMs: metrics.intervalMs, timeoutMs: metrics.timeoutMs }).start();
+  const pulled = metrics.exporters.includes('prometheus');
+  if (exporters.length === 0 && !pulled) return undefined;
+  // A scrape reads running totals: delta collections for another exporter would reset them.
+  if (pulled && metrics.temporality === 'delta' && exporters.length > 0) {
+    log.info('metrics: cumulative temporality, as Prometheus needs, for every metric exporter (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asked for delta)');
+  }
+  const temporality = pulled ? 'cumulative' : metrics.temporality;
+  const registry = new MetricsRegistry({ resource, temporality, cardinalityLimit: metrics.cardinalityLimit });
+  if (pulled) {
+    const { servePrometheus } = require('../exporters/prometheus-server') as typeof import('../exporters/prometheus-server');
+    servePrometheus(registry, metrics.prometheus.host, metrics.prometheus.port);
+  }
+  const reader = new PeriodicMetricReader(registry, exporters, { intervalMs: metrics.intervalMs, timeoutMs: metrics.timeoutMs, alsoPulled: pulled }).start();
   return { registry, reader };
 }
 
@@ -85,7 +94,6 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
 
   const processor = createProcessor(config);
   const resource = createResource(config);
-  const metrics = createMetrics(config, resource);
   const provider = new TracerProvider({
     resource,
     sampler: createSampler(config.sampler, config.samplerRatio),
@@ -97,6 +105,8 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
     contextManager: new AsyncLocalStorageContextManager().enable(),
     propagator: createPropagator(config.propagators),
   });
+  // After the context manager: the Prometheus server listens in a suppressed context.
+  const metrics = createMetrics(config, resource);
 
   const selection = selectInstrumentations(INSTRUMENTATIONS, config);
   installHooks({

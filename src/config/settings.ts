@@ -39,7 +39,9 @@ const metricsOtlpSettings: Setting[] = OTLP_SUFFIXES.map((suffix) => ({
 }));
 
 const metricsSettings: Setting[] = [
-  { env: 'OTEL_METRICS_EXPORTER', default: 'otlp', description: 'otlp, console, none, or a list (prometheus: not implemented yet)' },
+  { env: 'OTEL_METRICS_EXPORTER', default: 'otlp', description: 'otlp, prometheus, console, none, or a list' },
+  { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', default: 'localhost', description: 'host the Prometheus pull endpoint (/metrics) listens on' },
+  { env: 'OTEL_EXPORTER_PROMETHEUS_PORT', default: '9464', description: 'port of the Prometheus pull endpoint' },
   { env: 'OTEL_METRIC_EXPORT_INTERVAL', default: '60000', description: 'ms between two metric exports' },
   { env: 'OTEL_METRIC_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one metric export' },
   { env: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', default: 'cumulative', description: 'cumulative, delta or lowmemory (histograms: delta)' },
@@ -58,8 +60,6 @@ const notImplementedSettings: Setting[] = [
   { env: 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', default: '512', description: 'log records per export (not implemented yet)', notImplemented: true },
   { env: 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', default: undefined, description: 'max log record attribute length (not implemented yet)', notImplemented: true },
   { env: 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', default: '128', description: 'max log record attributes (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_EXPORTER_PROMETHEUS_HOST', default: 'localhost', description: 'host of the Prometheus pull endpoint (not implemented yet)', notImplemented: true },
-  { env: 'OTEL_EXPORTER_PROMETHEUS_PORT', default: '9464', description: 'port of the Prometheus pull endpoint (not implemented yet)', notImplemented: true },
   { env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', default: 'http://localhost:9411/api/v2/spans', description: 'Zipkin endpoint (the zipkin exporter is not implemented)', notImplemented: true },
   { env: 'OTEL_EXPORTER_ZIPKIN_TIMEOUT', default: '10000', description: 'ms per Zipkin export (not implemented)', notImplemented: true },
 ];

@@ -47,6 +47,8 @@ export interface MetricsConfig {
   readonly temporality: 'cumulative' | 'delta';
   /** OTEL_NODE_METRICS_CARDINALITY_LIMIT: attribute sets per metric, overflow point included. */
   readonly cardinalityLimit: number;
+  /** OTEL_EXPORTER_PROMETHEUS_HOST / _PORT: where the pull endpoint listens. */
+  readonly prometheus: { readonly host: string; readonly port: number };
 }
 
 export interface BatchProcessorConfig {

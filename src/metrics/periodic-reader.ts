@@ -6,8 +6,9 @@
  * 'beforeExit' and on signals, synchronously at process.exit().
  *
  * An exporter whose backend refuses the signal for good (Jaeger's 404 on /v1/metrics, gRPC
- * UNIMPLEMENTED) has warned once; when no exporter is left, the registry stops recording and
- * the timer stops: no warning per interval, no memory kept.
+ * UNIMPLEMENTED) has warned once; when no exporter is left, the timer stops and, unless a
+ * Prometheus scrape still reads it, the registry stops recording: no warning per interval, no
+ * memory kept.
  */
 import { log } from '../log';
 import type { ExportResult } from '../sdk/types';
@@ -27,6 +28,8 @@ export interface MetricExporter {
 export interface PeriodicReaderOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  /** Someone else reads the registry too (a Prometheus scrape): it keeps recording whatever the push exporters do. */
+  readonly alsoPulled?: boolean;
 }
 
 export class PeriodicMetricReader implements Flushable {
@@ -105,7 +108,7 @@ export class PeriodicMetricReader implements Flushable {
     this.active = this.active.filter((exporter) => !refused.includes(exporter));
     if (this.active.length > 0) return;
     if (this.timer !== undefined) clearInterval(this.timer);
-    this.registry.stop();
+    if (this.options.alsoPulled !== true) this.registry.stop();
   }
 }
 

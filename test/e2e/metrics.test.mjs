@@ -4,6 +4,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createServer as createNetServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { startGrpcReceiver, startGrpcReceiverOnPort4317, TUTORIAL_FLAGS } from '../helpers/otlp-grpc-receiver.mjs';
 import { runCli, spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
@@ -11,6 +13,7 @@ import { appIn, PG_VERSIONS } from '../helpers/frameworks.mjs';
 import { postgresEnv, stopPostgres } from '../helpers/postgres.mjs';
 import { send } from '../fixtures/http/harness.mjs';
 
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format');
 const APP = join(FIXTURES, 'metrics', 'serve-and-call.js');
 const HTTP_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const DB_BOUNDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
@@ -209,6 +212,97 @@ test('OTEL_METRICS_EXPORTER=console: a summary per series on stderr at exit', as
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /\[otel-instrument\] metrics:\nhttp\.(server|client)\.request\.duration\n/);
   assert.match(run.stderr, /  http\.request\.method=GET url\.scheme=http network\.protocol\.name=http network\.protocol\.version=1\.1: count 4, 25\.0 % errors, p50 [\d.]+ ms, p99 [\d.]+ ms\n/);
+});
+
+/** A port free a moment ago, for a server the agent opens itself. */
+async function freePort() {
+  const server = createNetServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function scrape(port, path = '/metrics') {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+}
+
+/**
+ * The exposition parsed by an independent parser (parse-prometheus-text-format). It folds every
+ * labelled histogram into one sample, so the samples are read untyped (TYPE lines aside, checked
+ * on their own): one family per sample name, each sample with its labels and value.
+ */
+function parseExposition(text) {
+  const types = Object.fromEntries([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const families = parsePrometheus(text.replace(/^# TYPE .*\n/gm, ''));
+  return { types, samples: Object.fromEntries(families.map((f) => [f.name, f.metrics])) };
+}
+
+test('prometheus: a scrape in the text format, OTel names mapped, buckets cumulative; the scrape itself is neither traced nor counted', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const promPort = await freePort();
+  const child = spawnCli(['--metrics_exporter', 'prometheus', '--service_name', 'shop', 'node', join(FIXTURES, 'basic', 'long-running.js')], {
+    env: receiverEnv(receiver, { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort) }),
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const [, appPort] = await child.waitForOutput(/ready (\d+)/);
+  for (const path of ['/a', '/b', '/c']) assert.equal((await send(Number(appPort), path)).status, 200);
+
+  await scrape(promPort); // a first scrape: the second must not count it
+  const { status, contentType, text } = await scrape(promPort);
+  assert.equal(status, 200);
+  assert.equal(contentType, 'text/plain; version=0.0.4; charset=utf-8');
+  const { types, samples } = parseExposition(text);
+  assert.equal(types.http_server_request_duration_seconds, 'histogram');
+  assert.equal(types.target_info, 'gauge');
+  assert.equal(samples.target_info[0].labels.service_name, 'shop');
+  const buckets = samples.http_server_request_duration_seconds_bucket;
+  assert.deepEqual(buckets.map((b) => b.labels.le), [...HTTP_BOUNDS.map(String), '+Inf']);
+  assert.deepEqual(
+    { ...buckets.at(-1).labels, le: undefined },
+    {
+      http_request_method: 'GET',
+      url_scheme: 'http',
+      http_response_status_code: '200',
+      network_protocol_name: 'http',
+      network_protocol_version: '1.1',
+      otel_scope_name: 'otel-instrument/http',
+      otel_scope_version: buckets[0].labels.otel_scope_version,
+      le: undefined,
+    },
+  );
+  const cumulative = buckets.map((b) => Number(b.value));
+  assert.deepEqual(cumulative, [...cumulative].sort((x, y) => x - y), 'bucket counts never decrease');
+  // Three app requests: the two scrapes are not counted.
+  assert.equal(Number(samples.http_server_request_duration_seconds_count[0].value), 3);
+  assert.equal(cumulative.at(-1), 3);
+  assert.ok(Number(samples.http_server_request_duration_seconds_sum[0].value) > 0);
+
+  assert.equal((await scrape(promPort, '/other')).status, 404);
+  child.kill('SIGTERM');
+  const run = await child.result;
+  assert.deepEqual(warningsOf(run.stderr), []);
+  const spans = await receiver.waitForSpans(4);
+  // 'started' and the three requests: no span for a scrape.
+  assert.deepEqual(spans.filter((s) => s.kind === 'SERVER').map((s) => s.attributes['url.path']).sort(), ['/a', '/b', '/c']);
+});
+
+test('prometheus: the endpoint never holds the app open; a port already taken is one warning', async (t) => {
+  const taken = createNetServer();
+  await new Promise((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const started = Date.now();
+  const run = await runCli(['--traces_exporter', 'none', '--metrics_exporter', 'prometheus', 'node', APP], {
+    env: { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(taken.address().port) },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^done \d+\n$/);
+  assert.ok(Date.now() - started < 10000);
+  assert.deepEqual(warningsOf(run.stderr), [
+    `[otel-instrument] warn OTELI_W_PROMETHEUS_LISTEN: cannot serve Prometheus metrics on 127.0.0.1:${taken.address().port}: EADDRINUSE`,
+  ]);
 });
 
 const pgEnv = await postgresEnv();
