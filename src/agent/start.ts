@@ -73,6 +73,10 @@ function createMetrics(config: Config, resource: Resource): { registry: MetricsR
     const { servePrometheus } = require('../exporters/prometheus-server') as typeof import('../exporters/prometheus-server');
     servePrometheus(registry, metrics.prometheus.host, metrics.prometheus.port);
   }
+  if (metrics.runtime) {
+    const { startRuntimeMetrics } = require('../metrics/runtime') as typeof import('../metrics/runtime');
+    startRuntimeMetrics(registry.meter({ name: 'otel-instrument/runtime', version: VERSION }));
+  }
   const reader = new PeriodicMetricReader(registry, exporters, { intervalMs: metrics.intervalMs, timeoutMs: metrics.timeoutMs, alsoPulled: pulled }).start();
   return { registry, reader };
 }

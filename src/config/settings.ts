@@ -45,6 +45,7 @@ const metricsSettings: Setting[] = [
   { env: 'OTEL_METRIC_EXPORT_INTERVAL', default: '60000', description: 'ms between two metric exports' },
   { env: 'OTEL_METRIC_EXPORT_TIMEOUT', default: '30000', description: 'ms allowed for one metric export' },
   { env: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', default: 'cumulative', description: 'cumulative, delta or lowmemory (histograms: delta)' },
+  { env: 'OTEL_NODE_RUNTIME_METRICS', default: 'false', description: 'true: also export Node.js runtime metrics (event-loop delay and utilization, V8 heap, GC)' },
   { env: 'OTEL_NODE_METRICS_CARDINALITY_LIMIT', default: '2000', description: 'attribute sets per metric, the otel.metric.overflow point included' },
   ...metricsOtlpSettings,
 ];

@@ -47,6 +47,8 @@ export interface MetricsConfig {
   readonly temporality: 'cumulative' | 'delta';
   /** OTEL_NODE_METRICS_CARDINALITY_LIMIT: attribute sets per metric, overflow point included. */
   readonly cardinalityLimit: number;
+  /** OTEL_NODE_RUNTIME_METRICS: the Node.js runtime metrics too (src/metrics/runtime.ts). */
+  readonly runtime: boolean;
   /** OTEL_EXPORTER_PROMETHEUS_HOST / _PORT: where the pull endpoint listens. */
   readonly prometheus: { readonly host: string; readonly port: number };
 }

@@ -1,10 +1,11 @@
 /**
- * ExportMetricsServiceRequest, in protobuf binary and in OTLP/JSON: histograms only, which is all
- * we record. Field numbers follow opentelemetry-proto's metrics.proto; the tests decode our output
+ * ExportMetricsServiceRequest, in protobuf binary and in OTLP/JSON: histograms, and the observed
+ * gauges and non-monotonic sums of the runtime metrics. Field numbers follow opentelemetry-proto's metrics.proto; the tests decode our output
  * with protobufjs and the official files. Encoding happens once per export interval, so clarity
  * wins over the tricks of the span encoder; attributes reuse its KeyValue encoders.
  */
 import type { HistogramPoint, HistogramSnapshot } from '../metrics/histogram';
+import type { ObservedSnapshot } from '../metrics/observed';
 import type { MetricsBatch, ScopeMetrics } from '../metrics/registry';
 import { epochMsToNanoHalves, epochMsToNanoString } from './otlp-grouping';
 import { toKeyValues } from './otlp-json-encoder';
@@ -23,7 +24,17 @@ const SCOPE_VERSION = 2;
 const METRIC_NAME = 1;
 const METRIC_DESCRIPTION = 2;
 const METRIC_UNIT = 3;
+const METRIC_GAUGE = 5;
+const METRIC_SUM = 7;
 const METRIC_HISTOGRAM = 9;
+const GAUGE_DATA_POINTS = 1;
+const SUM_DATA_POINTS = 1;
+const SUM_AGGREGATION_TEMPORALITY = 2;
+const SUM_IS_MONOTONIC = 3;
+const NUMBER_START_TIME_UNIX_NANO = 2;
+const NUMBER_TIME_UNIX_NANO = 3;
+const NUMBER_AS_DOUBLE = 4;
+const NUMBER_ATTRIBUTES = 7;
 const HISTOGRAM_DATA_POINTS = 1;
 const HISTOGRAM_AGGREGATION_TEMPORALITY = 2;
 const POINT_START_TIME_UNIX_NANO = 2;
@@ -54,13 +65,42 @@ export function encodeMetricsRequestProto(batch: MetricsBatch): Uint8Array {
   return w.finish();
 }
 
-function encodeScopeMetrics(w: ProtobufWriter, { scope, histograms }: ScopeMetrics, timeUnixMs: number): void {
+function encodeScopeMetrics(w: ProtobufWriter, { scope, histograms, observed }: ScopeMetrics, timeUnixMs: number): void {
   w.beginMessage(RESOURCE_METRICS_SCOPE_METRICS, 3);
   w.beginMessage(SCOPE_METRICS_SCOPE);
   w.string(SCOPE_NAME, scope.name);
   w.string(SCOPE_VERSION, scope.version);
   w.endMessage();
   for (const histogram of histograms) encodeHistogram(w, histogram, timeUnixMs);
+  for (const snapshot of observed) encodeObserved(w, snapshot, timeUnixMs);
+  w.endMessage();
+}
+
+/** A gauge, or a cumulative non-monotonic Sum, of NumberDataPoints (as_double). */
+function encodeObserved(w: ProtobufWriter, { definition, startTimeUnixMs, observations }: ObservedSnapshot, timeUnixMs: number): void {
+  const isSum = definition.kind === 'updowncounter';
+  w.beginMessage(SCOPE_METRICS_METRICS, 2);
+  w.string(METRIC_NAME, definition.name);
+  w.string(METRIC_DESCRIPTION, definition.description);
+  w.string(METRIC_UNIT, definition.unit);
+  w.beginMessage(isSum ? METRIC_SUM : METRIC_GAUGE, 2);
+  for (const { attributes, value } of observations) {
+    w.beginMessage(isSum ? SUM_DATA_POINTS : GAUGE_DATA_POINTS, 1);
+    if (isSum) {
+      epochMsToNanoHalves(startTimeUnixMs, halves);
+      w.fixed64(NUMBER_START_TIME_UNIX_NANO, halves[0], halves[1]);
+    }
+    epochMsToNanoHalves(timeUnixMs, halves);
+    w.fixed64(NUMBER_TIME_UNIX_NANO, halves[0], halves[1]);
+    w.double(NUMBER_AS_DOUBLE, value);
+    encodeAttributes(w, NUMBER_ATTRIBUTES, attributes);
+    w.endMessage();
+  }
+  if (isSum) {
+    w.uint32(SUM_AGGREGATION_TEMPORALITY, TEMPORALITY.cumulative);
+    w.bool(SUM_IS_MONOTONIC, false);
+  }
+  w.endMessage();
   w.endMessage();
 }
 
@@ -110,9 +150,9 @@ export function encodeMetricsRequestJson(batch: MetricsBatch): string {
   const resource: Record<string, unknown> = { attributes: toKeyValues(batch.resource.attributes) };
   if (batch.resource.droppedAttributesCount > 0) resource['droppedAttributesCount'] = batch.resource.droppedAttributesCount;
   const time = epochMsToNanoString(batch.timeUnixMs);
-  const scopeMetrics = batch.scopes.map(({ scope, histograms }) => ({
+  const scopeMetrics = batch.scopes.map(({ scope, histograms, observed }) => ({
     scope: { name: scope.name, version: scope.version },
-    metrics: histograms.map(({ definition, temporality, points }) => ({
+    metrics: [...histograms.map(({ definition, temporality, points }) => ({
       name: definition.name,
       description: definition.description,
       unit: definition.unit,
@@ -130,7 +170,19 @@ export function encodeMetricsRequestJson(batch: MetricsBatch): string {
           ...(point.count > 0 ? { min: point.min, max: point.max } : {}),
         })),
       },
-    })),
+    })), ...observed.map((snapshot) => observedJson(snapshot, time))],
   }));
   return JSON.stringify({ resourceMetrics: [{ resource, scopeMetrics }] });
+}
+
+function observedJson({ definition, startTimeUnixMs, observations }: ObservedSnapshot, time: string): Record<string, unknown> {
+  const isSum = definition.kind === 'updowncounter';
+  const dataPoints = observations.map(({ attributes, value }) => ({
+    attributes: toKeyValues(attributes),
+    ...(isSum ? { startTimeUnixNano: epochMsToNanoString(startTimeUnixMs) } : {}),
+    timeUnixNano: time,
+    asDouble: value,
+  }));
+  const data = isSum ? { sum: { dataPoints, aggregationTemporality: TEMPORALITY.cumulative, isMonotonic: false } } : { gauge: { dataPoints } };
+  return { name: definition.name, description: definition.description, unit: definition.unit, ...data };
 }

@@ -8,6 +8,7 @@
  *   otel_scope_version, since two scopes may record the same metric with the same attributes
  *   (http and undici both record http.client.request.duration);
  * - histograms as _bucket{le="…"} (cumulative counts, up to le="+Inf"), _sum and _count;
+ * - gauges and non-monotonic sums as gauges;
  * - the resource as one target_info gauge.
  * Prometheus is cumulative: the registry is collected with cumulative temporality for it.
  */
@@ -74,19 +75,29 @@ function histogramLines(name: string, point: HistogramPoint, boundaries: readonl
 }
 
 export function prometheusText(batch: MetricsBatch): string {
-  const families = new Map<string, { help: string; lines: string[] }>();
-  for (const { scope, histograms } of batch.scopes) {
+  const families = new Map<string, { help: string; type: string; lines: string[] }>();
+  const familyOf = (name: string, help: string, type: string): { lines: string[] } => {
+    let family = families.get(name);
+    if (family === undefined) families.set(name, (family = { help, type, lines: [] }));
+    return family;
+  };
+  for (const { scope, histograms, observed } of batch.scopes) {
     const scopeLabels = [`otel_scope_name="${escapeLabelValue(scope.name)}"`, `otel_scope_version="${escapeLabelValue(scope.version)}"`];
     for (const { definition, points } of histograms) {
       const name = prometheusMetricName(definition.name, definition.unit);
-      let family = families.get(name);
-      if (family === undefined) families.set(name, (family = { help: definition.description, lines: [] }));
+      const family = familyOf(name, definition.description, 'histogram');
       for (const point of points) family.lines.push(...histogramLines(name, point, definition.boundaries, scopeLabels));
+    }
+    // Gauges, and non-monotonic sums, which Prometheus also calls gauges.
+    for (const { definition, observations } of observed) {
+      const name = prometheusMetricName(definition.name, definition.unit);
+      const family = familyOf(name, definition.description, 'gauge');
+      for (const { attributes, value } of observations) family.lines.push(`${name}{${[...labelPairs(attributes), ...scopeLabels].join(',')}} ${formatNumber(value)}`);
     }
   }
   const out: string[] = ['# HELP target_info Target metadata', '# TYPE target_info gauge', `target_info{${labelPairs(batch.resource.attributes).join(',')}} 1`];
   for (const [name, family] of families) {
-    out.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} histogram`, ...family.lines);
+    out.push(`# HELP ${name} ${escapeHelp(family.help)}`, `# TYPE ${name} ${family.type}`, ...family.lines);
   }
   return `${out.join('\n')}\n`;
 }

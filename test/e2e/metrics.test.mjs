@@ -214,6 +214,48 @@ test('OTEL_METRICS_EXPORTER=console: a summary per series on stderr at exit', as
   assert.match(run.stderr, /  http\.request\.method=GET url\.scheme=http network\.protocol\.name=http network\.protocol\.version=1\.1: count 4, 25\.0 % errors, p50 [\d.]+ ms, p99 [\d.]+ ms\n/);
 });
 
+for (const protocol of ['http/protobuf', 'http/json']) test(`OTEL_NODE_RUNTIME_METRICS=true (${protocol}): event-loop delay and utilization, V8 heap per space, GC durations by type`, async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(['--exporter_otlp_protocol', protocol, 'node', '--expose-gc', join(FIXTURES, 'metrics', 'runtime.js')], {
+    env: receiverEnv(receiver, { OTEL_NODE_RUNTIME_METRICS: 'true', OTEL_TRACES_EXPORTER: 'none' }),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(warningsOf(run.stderr), []);
+  const metrics = byName(receiver.metricRequests);
+  for (const stat of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) {
+    const gauge = metrics[`nodejs.eventloop.delay.${stat}`];
+    assert.ok(gauge, `nodejs.eventloop.delay.${stat} in ${Object.keys(metrics)}`);
+    assert.equal(gauge.kind, 'gauge');
+    assert.equal(gauge.unit, 's');
+    assert.equal(gauge.scope, 'otel-instrument/runtime');
+    assert.ok(gauge.points[0].value >= 0 && gauge.points[0].value < 10);
+  }
+  const utilization = metrics['nodejs.eventloop.utilization'];
+  assert.equal(utilization.unit, '1');
+  assert.ok(utilization.points[0].value >= 0 && utilization.points[0].value <= 1);
+  const heapUsed = metrics['v8js.memory.heap.used'];
+  assert.deepEqual([heapUsed.kind, heapUsed.unit, heapUsed.temporality, heapUsed.isMonotonic], ['sum', 'By', 'cumulative', false]);
+  const spaces = heapUsed.points.map((p) => p.attributes['v8js.heap.space.name']);
+  assert.ok(spaces.includes('old_space') && spaces.includes('new_space'), spaces.join());
+  assert.ok(heapUsed.points.every((p) => p.value > 0 || p.attributes['v8js.heap.space.name'] !== 'old_space'));
+  assert.ok(metrics['v8js.memory.heap.limit'] && metrics['v8js.memory.heap.space.available_size']);
+  const gc = metrics['v8js.gc.duration'];
+  assert.equal(gc.unit, 's');
+  assert.deepEqual(gc.points[0].explicitBounds, [0.01, 0.1, 1, 10]);
+  assert.ok(count(gc.points, (a) => a['v8js.gc.type'] === 'major') >= 1, JSON.stringify(gc.points.map((p) => p.attributes)));
+});
+
+test('runtime metrics are off by default', async (t) => {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const run = await runCli(['node', APP], { env: receiverEnv(receiver) });
+  assert.equal(run.code, 0, run.stderr);
+  const names = Object.keys(byName(receiver.metricRequests));
+  assert.deepEqual(names.filter((name) => /^(v8js|nodejs)\./.test(name)), []);
+  assert.ok(names.includes('http.server.request.duration'));
+});
+
 /** A port free a moment ago, for a server the agent opens itself. */
 async function freePort() {
   const server = createNetServer();

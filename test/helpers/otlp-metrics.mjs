@@ -31,7 +31,10 @@ function attributesOf(keyValues = []) {
 
 const TEMPORALITY = { 1: 'delta', 2: 'cumulative' };
 
-/** Every histogram in a decoded request: [{ resource, scope, name, unit, description, temporality, points }]. */
+/**
+ * Every metric in a decoded request: [{ resource, scope, name, unit, description, kind, temporality,
+ * points }]: histogram points with counts and buckets, gauge and sum points with a value.
+ */
 export function normalizeMetricsRequest(message) {
   const object = ExportMetricsServiceRequest.toObject(message, { longs: String, enums: Number, defaults: false });
   const metrics = [];
@@ -39,8 +42,29 @@ export function normalizeMetricsRequest(message) {
     const resource = attributesOf(resourceMetrics.resource?.attributes);
     for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
       for (const metric of scopeMetrics.metrics ?? []) {
-        if (!metric.histogram) throw new Error(`metric ${metric.name} is not a histogram`);
+        const numbers = metric.gauge ?? metric.sum;
+        if (numbers) {
+          metrics.push({
+            resource,
+            scope: scopeMetrics.scope?.name,
+            name: metric.name,
+            unit: metric.unit,
+            description: metric.description,
+            kind: metric.gauge ? 'gauge' : 'sum',
+            temporality: metric.sum ? TEMPORALITY[metric.sum.aggregationTemporality] : undefined,
+            isMonotonic: metric.sum ? Boolean(metric.sum.isMonotonic) : undefined,
+            points: (numbers.dataPoints ?? []).map((point) => ({
+              attributes: attributesOf(point.attributes),
+              value: point.asDouble ?? Number(point.asInt ?? 0),
+              startTimeUnixNano: BigInt(point.startTimeUnixNano ?? 0),
+              timeUnixNano: BigInt(point.timeUnixNano ?? 0),
+            })),
+          });
+          continue;
+        }
+        if (!metric.histogram) throw new Error(`metric ${metric.name} is neither a histogram, a gauge nor a sum`);
         metrics.push({
+          kind: 'histogram',
           resource,
           scope: scopeMetrics.scope?.name,
           name: metric.name,

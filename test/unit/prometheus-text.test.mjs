@@ -24,6 +24,7 @@ test('a histogram point: cumulative buckets to +Inf, _sum, _count, escaped label
     scopes: [
       {
         scope: { name: 'otel-instrument/http', version: '1.2.3' },
+        observed: [],
         histograms: [
           {
             definition: { name: 'http.server.request.duration', unit: 's', description: 'Duration of HTTP server requests.', boundaries: [0.1, 1] },
@@ -57,4 +58,24 @@ test('a histogram point: cumulative buckets to +Inf, _sum, _count, escaped label
   const count = families.find((f) => f.name === 'http_server_request_duration_seconds_count');
   assert.equal(count.metrics[0].labels.http_route, '/say/"hi"\\\n');
   assert.equal(count.metrics[0].value, '3');
+});
+
+test('gauges and non-monotonic sums are Prometheus gauges, one sample per attribute set', () => {
+  const text = prometheusText({
+    resource: { attributes: {}, droppedAttributesCount: 0 },
+    timeUnixMs: 0,
+    scopes: [
+      {
+        scope: { name: 'otel-instrument/runtime', version: '1' },
+        histograms: [],
+        observed: [
+          { definition: { name: 'nodejs.eventloop.utilization', unit: '1', description: 'Event loop utilization.', kind: 'gauge' }, startTimeUnixMs: 0, observations: [{ attributes: {}, value: 0.25 }] },
+          { definition: { name: 'v8js.memory.heap.used', unit: 'By', description: 'Heap memory used.', kind: 'updowncounter' }, startTimeUnixMs: 0, observations: [{ attributes: { 'v8js.heap.space.name': 'old_space' }, value: 1024 }] },
+        ],
+      },
+    ],
+  });
+  const scope = 'otel_scope_name="otel-instrument/runtime",otel_scope_version="1"';
+  assert.ok(text.includes(`# TYPE nodejs_eventloop_utilization_ratio gauge\nnodejs_eventloop_utilization_ratio{${scope}} 0.25\n`), text);
+  assert.ok(text.includes(`# TYPE v8js_memory_heap_used_bytes gauge\nv8js_memory_heap_used_bytes{v8js_heap_space_name="old_space",${scope}} 1024\n`), text);
 });
