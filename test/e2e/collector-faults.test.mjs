@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { runCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs';
+import { unusedPort } from '../helpers/listen.mjs';
 
 const fixture = (name) => join(FIXTURES, 'basic', name);
 
@@ -23,16 +24,9 @@ async function timed(promise) {
   return { ...result, elapsedMs: performance.now() - started };
 }
 
-async function closedPort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('collector down (closed port): the app exits at once with one warning, not after the shutdown timeout', async () => {
-  const port = await closedPort();
+  const port = await unusedPort();
   // A shutdown timeout longer than runCli's own 30 s limit: holding the exit for the exporter's
   // backoff would fail this test. A refused connection at exit is final.
   const run = await timed(

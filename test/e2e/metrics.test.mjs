@@ -12,6 +12,7 @@ import { runCli, spawnCli, receiverEnv, FIXTURES } from '../helpers/run-cli.mjs'
 import { appIn, PG_VERSIONS } from '../helpers/frameworks.mjs';
 import { postgresEnv, stopPostgres } from '../helpers/postgres.mjs';
 import { send } from '../fixtures/http/harness.mjs';
+import { unusedPort } from '../helpers/listen.mjs';
 
 const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format');
 const APP = join(FIXTURES, 'metrics', 'serve-and-call.js');
@@ -256,15 +257,6 @@ test('runtime metrics are off by default', async (t) => {
   assert.ok(names.includes('http.server.request.duration'));
 });
 
-/** A port free a moment ago, for a server the agent opens itself. */
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function scrape(port, path = '/metrics') {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
@@ -284,7 +276,7 @@ function parseExposition(text) {
 test('prometheus: a scrape in the text format, OTel names mapped, buckets cumulative; the scrape itself is neither traced nor counted', async (t) => {
   const receiver = await startReceiver();
   t.after(() => receiver.close());
-  const promPort = await freePort();
+  const promPort = await unusedPort();
   const child = spawnCli(['--metrics_exporter', 'prometheus', '--service_name', 'shop', 'node', join(FIXTURES, 'basic', 'long-running.js')], {
     env: receiverEnv(receiver, { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort) }),
   });

@@ -8,3 +8,16 @@ export async function listenOnLoopback(server, { tls = false } = {}) {
   const { port } = server.address();
   return { port, url: tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}` };
 }
+
+/**
+ * A loopback port that was free a moment ago: nothing listens there (a closed collector), or a
+ * server the agent opens itself can take it.
+ */
+export async function unusedPort() {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
