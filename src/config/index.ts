@@ -234,7 +234,7 @@ function readMetrics(get: Get, enumListOf: <T extends string>(name: string, allo
     runtime: parseBoolean('OTEL_NODE_RUNTIME_METRICS', get('OTEL_NODE_RUNTIME_METRICS'), defaultOf('OTEL_NODE_RUNTIME_METRICS') === 'true'),
     prometheus: {
       host: get('OTEL_EXPORTER_PROMETHEUS_HOST') ?? defaultOf('OTEL_EXPORTER_PROMETHEUS_HOST'),
-      port: parseInteger('OTEL_EXPORTER_PROMETHEUS_PORT', get('OTEL_EXPORTER_PROMETHEUS_PORT'), defaultIntOf('OTEL_EXPORTER_PROMETHEUS_PORT'), { min: 0 }),
+      port: parseInteger('OTEL_EXPORTER_PROMETHEUS_PORT', get('OTEL_EXPORTER_PROMETHEUS_PORT'), defaultIntOf('OTEL_EXPORTER_PROMETHEUS_PORT'), { min: 0, max: 65535 }),
     },
   };
 }

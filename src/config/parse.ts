@@ -39,6 +39,8 @@ export function parseBoolean(name: string, raw: string | undefined, fallback = f
 export interface IntegerOptions {
   /** Smallest accepted value; 0 unless the setting makes no sense at 0 (sizes, timeouts). */
   readonly min?: number;
+  /** Largest accepted value (a port: 65535); unbounded (up to MAX_INT) unless given. */
+  readonly max?: number;
 }
 
 export function parseInteger(
@@ -49,9 +51,10 @@ export function parseInteger(
 ): number {
   if (raw === undefined) return fallback;
   const min = options.min ?? 0;
+  const max = options.max ?? MAX_INT;
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(value) || value < min || value > MAX_INT) {
-    const what = min > 0 ? `an integer >= ${min}` : 'a non-negative integer';
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const what = options.max !== undefined ? `an integer from ${min} to ${max}` : min > 0 ? `an integer >= ${min}` : 'a non-negative integer';
     warnInvalid(name, raw, `is not ${what}`, fallback === Infinity ? 'unlimited' : String(fallback));
     return fallback;
   }

@@ -36,10 +36,15 @@ export function servePrometheus(registry: MetricsRegistry, host: string, port: n
       if (!res.headersSent) res.writeHead(500).end();
     }
   });
-  server.on('error', (err: NodeJS.ErrnoException) => {
+  const cannotListen = (err: NodeJS.ErrnoException): void =>
     log.warnOnce('OTELI_W_PROMETHEUS_LISTEN', `cannot serve Prometheus metrics on ${host}:${port}: ${err.code ?? err.message}`);
-  });
-  context.with(suppressTracing(ROOT_CONTEXT), () => server.listen(port, host));
+  server.on('error', cannotListen);
+  try {
+    context.with(suppressTracing(ROOT_CONTEXT), () => server.listen(port, host));
+  } catch (err) {
+    // What listen() rejects at once (an argument Node finds invalid) must not stop the agent.
+    cannotListen(err as NodeJS.ErrnoException);
+  }
   server.unref();
   return server;
 }
