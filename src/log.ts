@@ -58,6 +58,13 @@ export const log = {
     alreadySaid.add(key);
     if (currentRank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
   },
+  /**
+   * A warning with a stable code that may repeat: for reports whose caller bounds their rate
+   * (one per interval, see sdk/span-ledger.ts).
+   */
+  warnCoded(code: string, msg: string): void {
+    if (currentRank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
+  },
   /** An internal failure of ours: logged once per code, never thrown. */
   errorOnce(code: string, msg: string, err?: unknown): void {
     if (alreadySaid.has(code)) return;

@@ -28,9 +28,21 @@ export interface ShutdownOptions {
   readonly shutdownTimeoutMs: number;
   /** Spans still queued, for the timeout's warning. */
   readonly pendingSpans?: () => number;
+  /** Says what became of the spans: once, as the process ends (by exit or by a signal). */
+  readonly reportAtExit?: () => void;
 }
 
-export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingSpans }: ShutdownOptions): void {
+export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingSpans, reportAtExit }: ShutdownOptions): void {
+  let reported = false;
+  const reportOnce = (): void => {
+    if (reported) return;
+    reported = true;
+    try {
+      reportAtExit?.();
+    } catch (err) {
+      log.errorOnce('OTELI_E_EXIT_REPORT', 'reporting span totals at exit failed', err);
+    }
+  };
   let flushing: Promise<void> | undefined;
   // Once a flush has used up its time, the collector is not answering: the exit-time
   // synchronous export would only add another full timeout to the app's exit.
@@ -120,9 +132,10 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingS
     } catch (err) {
       log.errorOnce('OTELI_E_EXIT_FLUSH', 'flushing spans at exit failed', err);
     }
+    reportOnce();
   });
 
-  installSignalHandlers(processor, flushBounded, () => signalsSinceTurn++);
+  installSignalHandlers(processor, flushBounded, () => signalsSinceTurn++, reportOnce);
 }
 
 /**
@@ -145,7 +158,13 @@ function dieOf(signal: NodeJS.Signals): void {
  * otherwise leave the process running forever on SIGTERM. The app's own exit then flushes ('exit',
  * 'beforeExit'); ours comes back when the app's last listener goes.
  */
-function installSignalHandlers(processor: Flushable, flushBounded: () => Promise<void>, onAnySignal: () => void): void {
+function installSignalHandlers(
+  processor: Flushable,
+  flushBounded: () => Promise<void>,
+  onAnySignal: () => void,
+  /** Before dying of the signal: no 'exit' event follows. */
+  beforeDeath: () => void,
+): void {
   const handlers = new Map<string | symbol, () => void>();
   // Our own on()/off() emit 'newListener'/'removeListener' too; those must not move us again.
   let adjusting = false;
@@ -168,7 +187,10 @@ function installSignalHandlers(processor: Flushable, flushBounded: () => Promise
       void flushBounded().finally(() => {
         if (isAttached(signal)) detach(signal);
         // The app may have started listening meanwhile: then it decides.
-        if (process.listenerCount(signal) === 0) dieOf(signal);
+        if (process.listenerCount(signal) === 0) {
+          beforeDeath();
+          dieOf(signal);
+        }
       });
     };
     handlers.set(signal, onSignal);

@@ -130,6 +130,7 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
     processor: metrics === undefined ? processor : allOf([processor, metrics.reader]),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     pendingSpans: () => processor.pendingSpanCount?.() ?? 0,
+    reportAtExit: () => processor.reportAtExit?.(),
   });
 
   const handle: AgentHandle = {

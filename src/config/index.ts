@@ -254,6 +254,7 @@ function readBatchProcessor(get: Get): BatchProcessorConfig {
     exportTimeoutMs: int('OTEL_BSP_EXPORT_TIMEOUT', 0),
     maxQueueSize,
     maxExportBatchSize,
+    lossReportIntervalMs: int('OTEL_NODE_LOSS_REPORT_INTERVAL', 1),
   };
 }
 

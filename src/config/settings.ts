@@ -245,6 +245,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze(
       default: '512',
       description: 'max spans per export (at most the queue size)',
     },
+    {
+      env: 'OTEL_NODE_LOSS_REPORT_INTERVAL',
+      default: '60000',
+      description: 'ms between two warnings that count the spans lost (dropped from a full queue or in failed exports); at most one line per interval',
+    },
     ...limitSettings,
     {
       env: 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',

@@ -58,6 +58,8 @@ export interface BatchProcessorConfig {
   readonly exportTimeoutMs: number;
   readonly maxQueueSize: number;
   readonly maxExportBatchSize: number;
+  /** Shortest time between two reports of lost spans (OTEL_NODE_LOSS_REPORT_INTERVAL). */
+  readonly lossReportIntervalMs: number;
 }
 
 export interface SpanLimits {

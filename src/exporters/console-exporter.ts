@@ -136,12 +136,15 @@ export class ConsoleSpanExporter implements SpanExporter {
   }
 
   /** At 'exit', process.stderr may be async (a pipe): write to fd 2 directly so nothing is lost. */
-  exportSync(spans: readonly ReadableSpan[]): void {
-    if (this.isShutdown || spans.length === 0) return;
+  exportSync(spans: readonly ReadableSpan[]): boolean {
+    if (this.isShutdown) return false;
+    if (spans.length === 0) return true;
     try {
       fs.writeSync(2, formatTraceTrees(spans));
+      return true;
     } catch (err) {
       log.errorOnce('OTELI_E_CONSOLE_EXPORT', 'printing spans failed', err);
+      return false;
     }
   }
 

@@ -12,7 +12,7 @@ import { context } from '@opentelemetry/api';
 import { log } from '../log';
 import { suppressTracing } from '../sdk/suppress-tracing';
 import { ExportResultCode, type ExportResult } from '../sdk/types';
-import { parsePartialSuccess } from './partial-success';
+import { parsePartialSuccess, UNREADABLE } from './partial-success';
 import { RetryStopper } from './retry';
 import type { SyncSendResult } from './sync-send';
 
@@ -110,14 +110,18 @@ export class OtlpExporter<Batch extends object> {
     return this.progressByBatch.get(batch)?.written === true;
   }
 
-  exportSync(batch: Batch, timeoutMs: number): void {
-    if (this.isShutdown || this.refused || this.signal.count(batch) === 0 || !this.transport.usable) return;
+  /** True when the batch was delivered (or was empty). */
+  exportSync(batch: Batch, timeoutMs: number): boolean {
+    if (this.signal.count(batch) === 0) return true;
+    if (this.isShutdown || this.refused || !this.transport.usable) return false;
     try {
       const result = this.transport.sendSync(this.encode(batch), timeoutMs);
       if (result.ok) log.debug(`exported ${this.signal.count(batch)} ${this.signal.items} synchronously`);
       else log.warnOnce('OTELI_W_EXPORT_SYNC', `synchronous export of the last ${this.signal.items} failed: ${result.reason}`);
+      return result.ok;
     } catch (err) {
       log.errorOnce('OTELI_E_EXPORT_SYNC', 'synchronous export crashed', err);
+      return false;
     }
   }
 
@@ -173,6 +177,14 @@ export class OtlpExporter<Batch extends object> {
     if (this.warnedPartialSuccess || body.length === 0) return;
     const partial = parsePartialSuccess(body, isJson);
     if (partial === undefined) return;
+    if (partial === UNREADABLE) {
+      // A web server or proxy that answers 200 to any POST swallows every span without a word.
+      log.warnOnce(
+        'OTELI_W_EXPORT_RESPONSE',
+        `${this.transport.endpoint} accepted ${this.signal.items} but its answer is not an OTLP export response; is the endpoint an OTLP receiver?`,
+      );
+      return;
+    }
     this.warnedPartialSuccess = true;
     log.warnOnce(
       'OTELI_W_EXPORT_PARTIAL',

@@ -10,16 +10,19 @@ export interface PartialSuccess {
   readonly errorMessage: string;
 }
 
+/** A body that is not an Export*ServiceResponse at all: something other than a collector answered. */
+export const UNREADABLE = Symbol('unreadable');
+
 /**
- * partial_success of an OTLP export response, or undefined when absent, empty (the spec's
- * "full success") or unreadable. Collectors and proxies answer with anything, so every read is
- * bounds-checked and a malformed body simply yields undefined.
+ * partial_success of an OTLP export response, undefined when absent or empty (the spec's "full
+ * success"), or UNREADABLE when the body is not a response at all. Collectors and proxies answer
+ * with anything, so every read is bounds-checked and never throws.
  */
-export function parsePartialSuccess(body: Buffer, isJson: boolean): PartialSuccess | undefined {
+export function parsePartialSuccess(body: Buffer, isJson: boolean): PartialSuccess | typeof UNREADABLE | undefined {
   try {
     return isJson ? partialFromJson(body) : partialFromProto(body);
   } catch {
-    return undefined;
+    return UNREADABLE;
   }
 }
 
@@ -29,7 +32,7 @@ function meaningful(rejectedItems: string, errorMessage: string): PartialSuccess
 
 function partialFromJson(body: Buffer): PartialSuccess | undefined {
   const parsed: unknown = JSON.parse(body.toString('utf8'));
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not a JSON object');
   const partial = (parsed as Record<string, unknown>).partialSuccess;
   if (typeof partial !== 'object' || partial === null) return undefined;
   // rejectedSpans, rejectedDataPoints or rejectedLogRecords, by signal.

@@ -2,7 +2,9 @@
  * Batch span processor (OTel SDK spec): a bounded queue drained in batches by one export at a
  * time, every scheduleDelayMs or as soon as a full batch is waiting.
  *
- * The queue is a preallocated ring, so onEnd does no allocation in the common case and a full
+ * The queue is a ring, allocated up to the default queue size at once and grown (doubling) only
+ * as far as OTEL_BSP_MAX_QUEUE_SIZE when spans pile up: onEnd does no allocation in the common
+ * case, a huge configured size costs nothing until it is used, and a full
  * queue drops the new span (counted) instead of growing or blocking the app. The timer exists
  * only while spans wait, and is unref'd: the processor never keeps the process alive. At
  * process 'exit', flushSync hands whatever is left, including the batch of an export that can
@@ -12,10 +14,14 @@ import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { log } from '../log';
 import type { BatchProcessorConfig } from '../config/types';
 import { suppressTracing } from './suppress-tracing';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from './types';
+import { SpanLedger, type SpanTotals } from './span-ledger';
+import { ExportResultCode, type ReadableSpan, type SpanExporter, type SpanProcessor } from './types';
+
+/** The spec's default OTEL_BSP_MAX_QUEUE_SIZE: what a queue holds before it must grow. */
+const INITIAL_RING_SIZE = 2048;
 
 export class BatchSpanProcessor implements SpanProcessor {
-  private readonly ring: (ReadableSpan | undefined)[];
+  private ring: (ReadableSpan | undefined)[];
   private readonly capacity: number;
   private readonly batchSize: number;
   private head = 0;
@@ -23,7 +29,12 @@ export class BatchSpanProcessor implements SpanProcessor {
   /** Monotonic counters: forceFlush waits until everything queued before it has been taken. */
   private enqueuedTotal = 0;
   private dequeuedTotal = 0;
-  private dropped = 0;
+  private readonly ledger: SpanLedger;
+  /**
+   * Batches handed to exporter.export() whose outcome is not known yet. More than one when an
+   * export outlived OTEL_BSP_EXPORT_TIMEOUT; what is left here at exit was not confirmed.
+   */
+  private readonly unsettled = new Set<ReadableSpan[]>();
 
   private timer: NodeJS.Timeout | undefined;
   private timerIsImmediate = false;
@@ -45,12 +56,27 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.capacity = Math.max(1, Math.floor(config.maxQueueSize));
     // The spec requires batch <= queue; clamp rather than fail on a bad combination.
     this.batchSize = Math.max(1, Math.min(Math.floor(config.maxExportBatchSize), this.capacity));
-    this.ring = new Array<ReadableSpan | undefined>(this.capacity).fill(undefined);
+    this.ring = new Array<ReadableSpan | undefined>(Math.min(this.capacity, INITIAL_RING_SIZE)).fill(undefined);
+    this.ledger = new SpanLedger(config.lossReportIntervalMs, this.capacity);
   }
 
   /** Spans refused because the queue was full. */
   get droppedSpanCount(): number {
-    return this.dropped;
+    return this.ledger.droppedQueueFull;
+  }
+
+  /** What became of every span given to this processor so far. */
+  totals(): SpanTotals {
+    return this.ledger.totals(this.enqueuedTotal + this.ledger.droppedQueueFull, this.count + this.unsettledSpanCount());
+  }
+
+  reportAtExit(): void {
+    try {
+      const { created, pendingAtExit } = this.totals();
+      this.ledger.reportAtExit(created, pendingAtExit);
+    } catch (err) {
+      log.errorOnce('OTELI_E_BSP_REPORT', 'reporting span totals at exit failed', err);
+    }
   }
 
   /** Spans waiting for export (not counting an export in flight). */
@@ -75,8 +101,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     try {
       if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
       if (this.count >= this.capacity) {
-        this.dropped++;
-        if (this.dropped === 1) {
+        this.ledger.noteDropped();
+        if (this.ledger.droppedQueueFull === 1) {
           log.warnOnce(
             'OTELI_W_BSP_QUEUE_FULL',
             `span queue full (${this.capacity}); dropping new spans until exports catch up (raise OTEL_BSP_MAX_QUEUE_SIZE?)`,
@@ -84,8 +110,9 @@ export class BatchSpanProcessor implements SpanProcessor {
         }
         return;
       }
+      if (this.count === this.ring.length) this.growRing();
       let slot = this.head + this.count;
-      if (slot >= this.capacity) slot -= this.capacity;
+      if (slot >= this.ring.length) slot -= this.ring.length;
       this.ring[slot] = span;
       this.count++;
       this.enqueuedTotal++;
@@ -131,13 +158,17 @@ export class BatchSpanProcessor implements SpanProcessor {
       const queued = this.take(this.count);
       const resendInFlight = this.inFlightBatch !== undefined && this.exporter.isHandedOff?.(this.inFlightBatch) !== true;
       const spans = resendInFlight ? this.inFlightBatch!.concat(queued) : queued;
+      // Its outcome is now the synchronous export's; a late settlement must not count it twice.
+      if (resendInFlight) this.unsettled.delete(this.inFlightBatch!);
       this.inFlightBatch = undefined;
       if (spans.length === 0) return;
       if (this.exporter.exportSync === undefined) {
         log.debug(`dropping ${spans.length} spans at exit: the exporter has no synchronous path`);
+        this.ledger.noteFailed(spans.length, 'no synchronous export at exit');
         return;
       }
-      this.exporter.exportSync(spans, timeoutMs);
+      if (this.exporter.exportSync(spans, timeoutMs)) this.ledger.noteExported(spans.length);
+      else this.ledger.noteFailed(spans.length, 'the synchronous export at exit failed');
     } catch (err) {
       log.errorOnce('OTELI_E_BSP_FLUSH_SYNC', 'exporting the last spans at exit failed', err);
     }
@@ -158,13 +189,21 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.timer = undefined;
   }
 
+  /** Doubles the ring (at most to the capacity), its spans moved to the front in queue order. */
+  private growRing(): void {
+    const grown = new Array<ReadableSpan | undefined>(Math.min(this.capacity, this.ring.length * 2)).fill(undefined);
+    for (let i = 0; i < this.count; i++) grown[i] = this.ring[(this.head + i) % this.ring.length];
+    this.ring = grown;
+    this.head = 0;
+  }
+
   /** Takes up to n spans off the queue's head into a new array, freeing their slots. */
   private take(n: number): ReadableSpan[] {
     const batch = new Array<ReadableSpan>(n);
     for (let i = 0; i < n; i++) {
       batch[i] = this.ring[this.head]!;
       this.ring[this.head] = undefined;
-      this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+      this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
     }
     this.count -= n;
     this.dequeuedTotal += n;
@@ -186,8 +225,22 @@ export class BatchSpanProcessor implements SpanProcessor {
     });
   }
 
+  private unsettledSpanCount(): number {
+    let spans = 0;
+    for (const batch of this.unsettled) spans += batch.length;
+    return spans;
+  }
+
+  /** Counts the batch's outcome once, however late it comes (see unsettled). */
+  private settleBatch(batch: ReadableSpan[], delivered: boolean, reason: string | undefined): void {
+    if (!this.unsettled.delete(batch)) return;
+    if (delivered) this.ledger.noteExported(batch.length);
+    else this.ledger.noteFailed(batch.length, reason);
+  }
+
   /** Resolves when the export settles or exportTimeoutMs passes; never rejects. */
   private exportWithTimeout(batch: ReadableSpan[]): Promise<void> {
+    this.unsettled.add(batch);
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const timeoutMs = this.config.exportTimeoutMs;
@@ -203,12 +256,20 @@ export class BatchSpanProcessor implements SpanProcessor {
         resolve();
       };
       try {
-        this.exporter.export(batch).then(settle, (err: unknown) => {
-          log.errorOnce('OTELI_E_BSP_EXPORT', 'the exporter rejected instead of reporting FAILED', err);
-          settle();
-        });
+        this.exporter.export(batch).then(
+          (result) => {
+            this.settleBatch(batch, result.code === ExportResultCode.SUCCESS, result.error?.message);
+            settle();
+          },
+          (err: unknown) => {
+            log.errorOnce('OTELI_E_BSP_EXPORT', 'the exporter rejected instead of reporting FAILED', err);
+            this.settleBatch(batch, false, err instanceof Error ? err.message : String(err));
+            settle();
+          },
+        );
       } catch (err) {
         log.errorOnce('OTELI_E_BSP_EXPORT', 'the exporter threw', err);
+        this.settleBatch(batch, false, err instanceof Error ? err.message : String(err));
         settle();
       }
     });

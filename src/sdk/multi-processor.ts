@@ -37,6 +37,10 @@ export class MultiSpanProcessor implements SpanProcessor {
     for (const processor of this.processors) processor.prepareForExit?.();
   }
 
+  reportAtExit(): void {
+    for (const processor of this.processors) processor.reportAtExit?.();
+  }
+
   pendingSpanCount(): number {
     let pending = 0;
     for (const processor of this.processors) pending += processor.pendingSpanCount?.() ?? 0;

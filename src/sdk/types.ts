@@ -87,6 +87,8 @@ export interface SpanProcessor {
    * hand the spans still queued to a synchronous export, bounded by timeoutMs.
    */
   flushSync?(timeoutMs: number): void;
+  /** Called from a process 'exit' listener after flushSync: says what became of the spans. */
+  reportAtExit?(): void;
 }
 
 export const enum ExportResultCode {
@@ -104,9 +106,9 @@ export interface SpanExporter {
   export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
   /**
    * Export one batch synchronously, bounded by timeoutMs (used only at process 'exit').
-   * Exporters that cannot do this omit it.
+   * Exporters that cannot do this omit it. True when the batch was delivered.
    */
-  exportSync?(spans: readonly ReadableSpan[], timeoutMs: number): void;
+  exportSync?(spans: readonly ReadableSpan[], timeoutMs: number): boolean;
   /**
    * True once every byte of this batch (the same array passed to export) is written to the
    * socket: the collector gets it even if the process exits now, so the exit path must not send

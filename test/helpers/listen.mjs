@@ -1,9 +1,9 @@
 // Listens on 127.0.0.1, port 0, and names the URL a client uses: TLS servers as
 // https://localhost:PORT, since the tests' certificates are for localhost.
-export async function listenOnLoopback(server, { tls = false } = {}) {
+export async function listenOnLoopback(server, { tls = false, port: wanted = 0 } = {}) {
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(wanted, '127.0.0.1', resolve);
   });
   const { port } = server.address();
   return { port, url: tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}` };

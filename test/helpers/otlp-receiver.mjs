@@ -29,8 +29,9 @@ function decodeBody(body, contentType) {
  *   ExportTraceServiceResponse in the request's content type.
  * @param {{ key: string, cert: string }} [options.tls] PEM files: listen for https (url is then
  *   https://localhost:PORT).
+ * @param {number} [options.port] a port chosen beforehand (a collector that comes back), else any.
  */
-export async function startReceiver({ responses = [], tls, metricsStatus = 200 } = {}) {
+export async function startReceiver({ responses = [], tls, metricsStatus = 200, port: wantedPort = 0 } = {}) {
   const script = [...responses];
   const spans = [];
   const requests = [];
@@ -108,7 +109,7 @@ export async function startReceiver({ responses = [], tls, metricsStatus = 200 }
     ? createTlsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, onRequest)
     : createServer(onRequest);
 
-  const { port, url } = await listenOnLoopback(server, { tls: Boolean(tls) });
+  const { port, url } = await listenOnLoopback(server, { tls: Boolean(tls), port: wantedPort });
 
   async function close() {
     rejectAll();

@@ -18,7 +18,7 @@ function makeSpan(i, traceFlags = 1) {
 const names = (spans) => spans.map((s) => s.name);
 
 /** An exporter recording batches; `autoSettle: false` keeps each export pending until settle(). */
-function scriptedExporter({ autoSettle = true } = {}) {
+function scriptedExporter({ autoSettle = true, results = [] } = {}) {
   const exporter = {
     batches: [],
     syncBatches: [],
@@ -32,7 +32,8 @@ function scriptedExporter({ autoSettle = true } = {}) {
       exporter.inFlight++;
       exporter.maxInFlight = Math.max(exporter.maxInFlight, exporter.inFlight);
       const done = new Promise((resolve) => {
-        const settle = () => { exporter.inFlight--; resolve({ code: 0 }); };
+        const result = results.shift() ?? { code: 0 };
+        const settle = () => { exporter.inFlight--; resolve(result); };
         if (autoSettle) setImmediate(settle);
         else exporter.pending.push(settle);
       });
@@ -41,6 +42,7 @@ function scriptedExporter({ autoSettle = true } = {}) {
     },
     exportSync(spans, timeoutMs) {
       exporter.syncBatches.push({ spans: spans.slice(), timeoutMs });
+      return true;
     },
     shutdown() {
       exporter.shutdownCalls++;
@@ -57,7 +59,7 @@ function scriptedExporter({ autoSettle = true } = {}) {
 
 function bsp(exporter, overrides = {}) {
   return new BatchSpanProcessor(exporter, {
-    scheduleDelayMs: NEVER, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512, ...overrides,
+    scheduleDelayMs: NEVER, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512, lossReportIntervalMs: 60000, ...overrides,
   });
 }
 
@@ -246,6 +248,80 @@ test('MultiSpanProcessor: fans out, contains a failing child, splits the flushSy
   assert.deepEqual(calls, ['end s1', 'flush', 'shutdown', 'flushSync true']);
 });
 
+/** Collects what the agent writes to stderr while fn runs (and awaits it). */
+async function captureStderr(fn) {
+  const lines = [];
+  const originalWrite = process.stderr.write;
+  process.stderr.write = (chunk) => (lines.push(String(chunk)), true);
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = originalWrite;
+  }
+  return lines;
+}
+
+test('totals: every span given to the processor is exported, dropped, failed or pending, and they add up', async () => {
+  const failure = { code: 1, error: new Error('ECONNREFUSED after 1 attempt(s)') };
+  const exporter = scriptedExporter({ autoSettle: false, results: [{ code: 0 }, failure] });
+  const processor = bsp(exporter, { maxQueueSize: 4, maxExportBatchSize: 2 });
+  await captureStderr(async () => {
+    processor.onEnd(makeSpan(0));
+    processor.onEnd(makeSpan(1));
+    await alive(exporter.exportCalls(1)); // s0, s1 in flight
+    for (let i = 2; i < 9; i++) processor.onEnd(makeSpan(i)); // s2..s5 queued, 3 dropped
+    processor.onEnd(makeSpan(9, 0)); // unsampled: never the processor's
+    exporter.pending.shift()(); // s0, s1 delivered
+    await alive(exporter.exportCalls(2)); // s2, s3 in flight
+    exporter.pending.shift()(); // … and failed
+    await alive(exporter.exportCalls(3)); // s4, s5 in flight, never settled
+  });
+  assert.deepEqual(processor.totals(), { created: 9, exported: 2, droppedQueueFull: 3, failed: 2, pendingAtExit: 2 });
+  processor.flushSync(1000); // the unsettled s4, s5 go out synchronously: now exported
+  assert.deepEqual(processor.totals(), { created: 9, exported: 4, droppedQueueFull: 3, failed: 2, pendingAtExit: 0 });
+  exporter.pending.shift()(); // a late settlement of that batch does not count it twice
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(processor.totals().exported, 4);
+});
+
+test('OTEL_NODE_LOSS_REPORT_INTERVAL: losses are reported as one line per interval with the counts, not one per export', async () => {
+  resetLogOnce();
+  const results = Array.from({ length: 20 }, () => ({ code: 1, error: new Error('HTTP 503 after 5 attempt(s)') }));
+  const exporter = scriptedExporter({ results });
+  const processor = bsp(exporter, { maxExportBatchSize: 1, lossReportIntervalMs: 30 });
+  const lines = await captureStderr(async () => {
+    for (let i = 0; i < 10; i++) processor.onEnd(makeSpan(i));
+    await alive(processor.forceFlush()); // ten failed exports
+    await alive(new Promise((resolve) => setTimeout(resolve, 60))); // one interval
+    await alive(new Promise((resolve) => setTimeout(resolve, 60))); // a quiet interval: no line
+    processor.onEnd(makeSpan(10));
+    await alive(processor.forceFlush());
+    await alive(new Promise((resolve) => setTimeout(resolve, 60)));
+  });
+  const reports = lines.filter((l) => l.includes('OTELI_W_SPANS_LOST'));
+  assert.equal(reports.length, 2, lines.join(''));
+  assert.match(reports[0], /warn OTELI_W_SPANS_LOST: 10 spans lost in the last 0 s: 10 in failed exports \(last: HTTP 503 after 5 attempt\(s\)\); 0 exported so far/);
+  assert.match(reports[1], /: 1 spans lost in the last 0 s: 1 in failed exports/);
+  // At exit, after a report was printed and with nothing new lost: only the debug line.
+  const atExit = await captureStderr(() => processor.reportAtExit());
+  assert.deepEqual(atExit, []);
+});
+
+test('at exit: spans dropped from a full queue are counted in one warning line', async () => {
+  resetLogOnce();
+  const exporter = scriptedExporter({ autoSettle: false });
+  const processor = bsp(exporter, { maxQueueSize: 2, maxExportBatchSize: 2 });
+  const lines = await captureStderr(async () => {
+    for (let i = 0; i < 2; i++) processor.onEnd(makeSpan(i));
+    await alive(exporter.exportCalls(1));
+    for (let i = 2; i < 10; i++) processor.onEnd(makeSpan(i)); // 2 queued, 6 dropped
+    processor.reportAtExit();
+  });
+  const atExit = lines.filter((l) => l.includes('OTELI_W_SPANS_LOST'));
+  assert.equal(atExit.length, 1, lines.join(''));
+  assert.match(atExit[0], /at exit, 10 created, 0 exported, 6 dropped \(queue full\), 0 in failed exports, 4 not delivered at exit/);
+});
+
 test('onEnd cost (reported, not asserted)', (t) => {
   const processor = bsp({ export: async () => ({ code: 0 }), shutdown: async () => {} }, { maxQueueSize: 1 << 20, maxExportBatchSize: 1 << 20 });
   const spans = Array.from({ length: 200_000 }, (_, i) => makeSpan(i));
@@ -261,4 +337,18 @@ test('onEnd cost (reported, not asserted)', (t) => {
   for (const s of spans) big.onEnd(s);
   big.flushSync(0);
   assert.deepEqual(handed, [spans.length]);
+});
+
+test('OTEL_BSP_MAX_QUEUE_SIZE far above the default: the queue grows as spans wait, keeps their order, and costs nothing up front', async () => {
+  const exporter = scriptedExporter();
+  const before = process.memoryUsage().heapUsed;
+  const processor = bsp(exporter, { maxQueueSize: 100_000_000, maxExportBatchSize: 500 });
+  // A ring of 100 million slots, allocated at once, would be 800 MB.
+  assert.ok(process.memoryUsage().heapUsed - before < 50 * 2 ** 20);
+  // All queued before the first export can start: past the initial ring, grown twice.
+  for (let i = 0; i < 5000; i++) processor.onEnd(makeSpan(i));
+  assert.equal(processor.queuedSpanCount, 5000);
+  assert.equal(processor.droppedSpanCount, 0);
+  await alive(processor.forceFlush());
+  assert.deepEqual(exporter.batches.flatMap(names), Array.from({ length: 5000 }, (_, i) => `s${i}`));
 });

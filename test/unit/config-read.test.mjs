@@ -53,7 +53,7 @@ test('an empty environment gives the spec defaults and no warning', () => {
     clientKeyFile: undefined,
     clientCertificateFile: undefined,
   });
-  assert.deepEqual(config.bsp, { scheduleDelayMs: 5000, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512 });
+  assert.deepEqual(config.bsp, { scheduleDelayMs: 5000, exportTimeoutMs: 30000, maxQueueSize: 2048, maxExportBatchSize: 512, lossReportIntervalMs: 60000 });
   assert.deepEqual(config.spanLimits, {
     attributeCountLimit: 128,
     attributeValueLengthLimit: Infinity,
