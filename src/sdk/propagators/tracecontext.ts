@@ -102,41 +102,27 @@ export function parseTraceparent(raw: string): SpanContext | undefined {
 
 /* ---------------------------------- tracestate ---------------------------------- */
 
-/** key chars after the first: lcalpha / DIGIT / "_" / "-" / "*" / "/" */
+/** keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@" */
 function isKeyChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 42 || c === 47;
+  return (
+    (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 42 || c === 47 || c === 64
+  );
 }
 
 /**
- * simple-key = lcalpha 0*255(keychar)
- * multi-tenant-key = tenant-id "@" system-id, tenant-id = (lcalpha / DIGIT) 0*240(keychar),
- * system-id = lcalpha 0*13(keychar)
+ * key = ( lcalpha / DIGIT ) 0*255( keychar ): Level 2's grammar (w3c/trace-context#386), which the
+ * W3C harness checks at every SPEC_LEVEL since #584. `@` is an ordinary key char there: `foo@`,
+ * `t@vvvvvvvvvvvvvvv` and `a@b@c` are valid; only the first char may not be `@`. Level 1's
+ * simple-key / tenant-id@system-id (241 + 14 chars) keys are all still valid, so nothing a Level 1
+ * sender writes is dropped. (@opentelemetry/core still applies the Level 1 split.)
  */
 function isValidTraceStateKey(s: string, start: number, end: number): boolean {
-  if (end <= start) return false;
-  let at = -1;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 64 /* @ */) {
-      if (at !== -1) return false;
-      at = i;
-    } else if (!isKeyChar(c)) {
-      return false;
-    }
-  }
+  const length = end - start;
+  if (length < 1 || length > 256) return false;
   const first = s.charCodeAt(start);
-  const firstIsLcalpha = first >= 97 && first <= 122;
-  if (at === -1) return firstIsLcalpha && end - start <= 256;
-  const systemFirst = s.charCodeAt(at + 1);
-  return (
-    at > start &&
-    at - start <= 241 &&
-    (firstIsLcalpha || (first >= 48 && first <= 57)) &&
-    end - at - 1 >= 1 &&
-    end - at - 1 <= 14 &&
-    systemFirst >= 97 &&
-    systemFirst <= 122
-  );
+  if (!((first >= 97 && first <= 122) || (first >= 48 && first <= 57))) return false;
+  for (let i = start + 1; i < end; i++) if (!isKeyChar(s.charCodeAt(i))) return false;
+  return true;
 }
 
 /** value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E */
@@ -201,30 +187,39 @@ export class W3CTraceState implements TraceState {
   }
 }
 
+/** The list so far, across header fields; `count` includes the duplicates we dropped. */
+interface TracestateMembers {
+  readonly keys: string[];
+  readonly values: string[];
+  count: number;
+}
+
 /**
  * Parses one or more tracestate header values (several headers combine as one list, in order).
  * Returns undefined when there is nothing, or when anything is malformed: an invalid key or value,
- * a duplicated key, or more than 32 members. The spec asks us to drop the whole header then
- * rather than pass on a part of it. Empty list members (`a=1,,b=2`) are allowed and skipped.
+ * or more than 32 members. The spec asks us to drop the whole header then rather than pass on a
+ * part of it. Empty list members (`a=1,,b=2`) are allowed and skipped. A key that comes again
+ * keeps its first (left-most, most recent) value: Level 2 lets a vendor discard duplicates it did
+ * not write, and the harness expects the rest of the header kept (w3c/trace-context#477; Level 1's
+ * harness dropped it all). Passing both on would break the one-entry-per-key rule downstream.
  */
 export function parseTracestate(raw: string | string[] | undefined): W3CTraceState | undefined {
   if (raw === undefined) return undefined;
-  const keys: string[] = [];
-  const values: string[] = [];
+  const members: TracestateMembers = { keys: [], values: [], count: 0 };
   if (typeof raw === 'string') {
-    if (!collectTracestateMembers(raw, keys, values)) return undefined;
+    if (!collectTracestateMembers(raw, members)) return undefined;
   } else if (Array.isArray(raw)) {
     for (const part of raw) {
-      if (typeof part !== 'string' || !collectTracestateMembers(part, keys, values)) return undefined;
+      if (typeof part !== 'string' || !collectTracestateMembers(part, members)) return undefined;
     }
   } else {
     return undefined;
   }
-  return keys.length === 0 ? undefined : W3CTraceState.fromMembers(keys, values);
+  return members.count === 0 ? undefined : W3CTraceState.fromMembers(members.keys, members.values);
 }
 
 /** Appends the members of one header value; false when the header must be dropped. */
-function collectTracestateMembers(raw: string, keys: string[], values: string[]): boolean {
+function collectTracestateMembers(raw: string, members: TracestateMembers): boolean {
   let pos = 0;
   while (pos <= raw.length) {
     const comma = raw.indexOf(',', pos);
@@ -238,11 +233,12 @@ function collectTracestateMembers(raw: string, keys: string[], values: string[])
     const eq = raw.indexOf('=', start);
     if (eq === -1 || eq >= end) return false;
     if (!isValidTraceStateKey(raw, start, eq) || !isValidTraceStateValue(raw, eq + 1, end)) return false;
-    if (keys.length === MAX_TRACESTATE_MEMBERS) return false;
+    // The ABNF allows 32 list-members; a duplicate is one of them.
+    if (++members.count > MAX_TRACESTATE_MEMBERS) return false;
     const key = raw.substring(start, eq);
-    if (keys.includes(key)) return false;
-    keys.push(key);
-    values.push(raw.substring(eq + 1, end));
+    if (members.keys.includes(key)) continue;
+    members.keys.push(key);
+    members.values.push(raw.substring(eq + 1, end));
   }
   return true;
 }
