@@ -48,10 +48,14 @@ test('percent-encoded values are decoded as UTF-8; keys are taken as they are', 
   assert.deepEqual(entries(extract('a%20b=1')), { 'a%20b': '1' });
 });
 
-test('properties are kept verbatim as metadata', () => {
+test('properties are kept as metadata; the empty ones tolerated on the way in are not sent on', () => {
   assert.deepEqual(entries(extract('k=v;prop1;prop2=x,other=1')), { k: ['v', 'prop1;prop2=x'], other: '1' });
   assert.deepEqual(entries(extract('k=v ; p = 1 ')), { k: ['v', 'p = 1'] });
   assert.deepEqual(entries(extract('k=v;')), { k: 'v' });
+  assert.deepEqual(entries(extract('k=v;;p ;\t; q=1;')), { k: ['v', 'p;q=1'] });
+  // The grammar has no empty property: `k=v;` or `k=v;;p` is never sent.
+  assert.equal(inject({ k: { value: 'v', metadata: api.baggageEntryMetadataFromString(' ; ;p;') } }), 'k=v;p');
+  assert.equal(inject({ k: { value: 'v', metadata: api.baggageEntryMetadataFromString(' ') } }), 'k=v');
 });
 
 test('an invalid member is skipped, the others kept', () => {
@@ -87,19 +91,25 @@ test('several baggage headers are one list; a repeated key: the last wins', () =
   assert.equal(odd.getAllEntries().length, 2);
 });
 
-test('extract limits: 180 members, 4096 bytes per member, 8192 bytes in all', () => {
+test('extract limits: 180 members, 8192 bytes in all, no limit per member', () => {
   const many = Array.from({ length: 200 }, (_, i) => `k${i}=v`).join(',');
   const got = entries(extract(many));
   assert.equal(Object.keys(got).length, 180);
   assert.equal(got.k179, 'v');
   assert.equal(got.k180, undefined);
 
-  const huge = 'big=' + 'x'.repeat(4100);
-  assert.deepEqual(entries(extract(`a=1,${huge},b=2`)), { a: '1', b: '2' });
+  // Within 64 members and 8192 bytes every member MUST go on, however large one of them is.
+  const big = 'x'.repeat(5000);
+  assert.deepEqual(entries(extract(`a=1,big=${big},b=2`)), { a: '1', big, b: '2' });
+  assert.deepEqual(entries(extract(`a=1,big=${'x'.repeat(8190)},b=2`)), { a: '1', b: '2' }, 'one that cannot fit is skipped');
 
   const chunk = 'x'.repeat(3000);
-  const three = entries(extract([`a=${chunk}`, `b=${chunk}`, `c=${chunk}`]));
-  assert.deepEqual(Object.keys(three), ['a', 'b'], 'the third would pass 8192 bytes');
+  const four = entries(extract([`a=${chunk}`, `b=${chunk}`, `c=${chunk}`, 'd=small']));
+  assert.deepEqual(Object.keys(four), ['a', 'b', 'd'], 'the third would pass 8192 bytes; the fourth still fits');
+  // Bytes are counted as the member will be sent: without OWS, the value re-encoded.
+  const spaced = Array.from({ length: 60 }, (_, i) => `k${i}${' '.repeat(100)}=${' '.repeat(100)}%41`).join(',');
+  assert.ok(spaced.length > 8192);
+  assert.equal(Object.keys(entries(extract(spaced))).length, 60);
 });
 
 test('inject percent-encodes values and keeps metadata', () => {
@@ -133,7 +143,8 @@ test('inject limits: members dropped whole, never cut', () => {
   const header = inject({ a: { value: chunk }, b: { value: chunk }, c: { value: chunk }, d: { value: 'small' } });
   assert.ok(header.length <= 8192);
   assert.equal(header, `a=${chunk},b=${chunk},d=small`);
-  assert.equal(inject({ big: { value: 'x'.repeat(4100) }, s: { value: '1' } }), 's=1');
+  assert.equal(inject({ big: { value: 'x'.repeat(5000) }, s: { value: '1' } }), `big=${'x'.repeat(5000)},s=1`);
+  assert.equal(inject({ big: { value: 'x'.repeat(8189) }, s: { value: '1' } }), 's=1');
 });
 
 test('inject writes nothing without baggage or under suppressed tracing', () => {

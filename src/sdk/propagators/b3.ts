@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/api';
 import { isValidSpanContext } from '../ids';
 import { isTracingSuppressed } from '../suppress-tracing';
-import { isNonZeroLowerHex, readSingleHeader } from './tracecontext';
+import { isNonZeroLowerHex, isOws, readSingleHeader } from './tracecontext';
 
 const B3 = 'b3';
 const TRACE_ID = 'x-b3-traceid';
@@ -50,8 +50,21 @@ function isSpanId(s: string, start: number, end: number): boolean {
   return end - start === 16 && isNonZeroLowerHex(s, start, end);
 }
 
-function trimmed(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : value.trim();
+/**
+ * The value without HTTP's OWS (SP / HTAB) around it. Not String#trim: that also removes LF, NBSP
+ * and BOM, and Node hands over a header's non-ASCII bytes as latin1, so `\xa0<ids>` would pass.
+ */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isOws(value.charCodeAt(start))) start++;
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.substring(start, end);
+}
+
+function header(carrier: unknown, getter: TextMapGetter, name: string): string | undefined {
+  const value = readSingleHeader(getter.get(carrier, name));
+  return value === undefined ? undefined : trimOws(value);
 }
 
 interface B3Context {
@@ -69,7 +82,7 @@ function remoteContext(traceId: string, spanId: string, sampled: boolean): SpanC
  * local sampler.
  */
 export function parseB3Single(raw: string): B3Context | undefined {
-  const s = raw.trim();
+  const s = trimOws(raw);
   const dash1 = s.indexOf('-');
   if (dash1 === -1) return undefined;
   const traceId = parseTraceId(s, 0, dash1);
@@ -98,14 +111,14 @@ export function parseB3Single(raw: string): B3Context | undefined {
  * before the spec settled on 1/0; any other value is treated as absent (deferred).
  */
 export function parseB3Multi(carrier: unknown, getter: TextMapGetter): B3Context | undefined {
-  const rawTraceId = trimmed(readSingleHeader(getter.get(carrier, TRACE_ID)));
-  const rawSpanId = trimmed(readSingleHeader(getter.get(carrier, SPAN_ID)));
+  const rawTraceId = header(carrier, getter, TRACE_ID);
+  const rawSpanId = header(carrier, getter, SPAN_ID);
   if (rawTraceId === undefined || rawSpanId === undefined) return undefined;
   const traceId = parseTraceId(rawTraceId, 0, rawTraceId.length);
   if (traceId === undefined || !isSpanId(rawSpanId, 0, rawSpanId.length)) return undefined;
 
-  const debug = trimmed(readSingleHeader(getter.get(carrier, FLAGS))) === '1';
-  const sampled = trimmed(readSingleHeader(getter.get(carrier, SAMPLED)));
+  const debug = header(carrier, getter, FLAGS) === '1';
+  const sampled = header(carrier, getter, SAMPLED);
   const isSampled = debug || sampled === '1' || sampled === 'true';
   return { spanContext: remoteContext(traceId, rawSpanId, isSampled), debug };
 }
