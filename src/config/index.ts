@@ -83,7 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sdkDisabled: parseBoolean('OTEL_SDK_DISABLED', get('OTEL_SDK_DISABLED')),
     logLevel,
     serviceName: get('OTEL_SERVICE_NAME'),
-    resourceAttributes: parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', get('OTEL_RESOURCE_ATTRIBUTES')),
+    resourceAttributes: parseKeyValueList('OTEL_RESOURCE_ATTRIBUTES', get('OTEL_RESOURCE_ATTRIBUTES'), { allOrNothing: true }),
     propagators: enumListOf('OTEL_PROPAGATORS', PROPAGATORS),
     sampler,
     samplerRatio,
@@ -277,6 +277,20 @@ function readSpanLimits(get: Get): SpanLimits {
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
+ * Header names to capture, lower-cased: a member that is not an HTTP field name (a token) can
+ * never match a header, so it is dropped with one warning instead of silently capturing nothing.
+ */
+function readHeaderNames(name: string, get: Get): string[] {
+  const members = lowerList(get(name));
+  const valid = members.filter((m) => HTTP_TOKEN.test(m));
+  if (valid.length < members.length) {
+    const invalid = members.filter((m) => !HTTP_TOKEN.test(m));
+    warnInvalid(name, get(name)!, `has invalid header name(s) ${invalid.map((m) => JSON.stringify(m)).join(',')}`, valid.length > 0 ? valid.join(',') : 'none');
+  }
+  return valid;
+}
+
+/**
  * OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS: kept case-sensitive (the semconv matches methods
  * exactly), duplicates dropped. Members that are not method names are ignored with one warning;
  * if none is left, the default set is used.
@@ -298,7 +312,7 @@ function readKnownMethods(get: Get): string[] {
 }
 
 function readHttp(get: Get): HttpInstrumentationConfig {
-  const headers = (suffix: string): string[] => lowerList(get(`OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${suffix}`));
+  const headers = (suffix: string): string[] => readHeaderNames(`OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_${suffix}`, get);
   return {
     excludedUrls: parseList(get('OTEL_NODE_HTTP_EXCLUDED_URLS')),
     captureHeaders: {

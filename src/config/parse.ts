@@ -135,6 +135,11 @@ export interface KeyValueOptions {
   /** Extra check on a decoded member; returns the problem, or undefined when fine. */
   readonly check?: (key: string, value: string) => string | undefined;
   readonly lowerCaseKeys?: boolean;
+  /**
+   * One bad member discards the whole value. The resource SDK spec says so for
+   * OTEL_RESOURCE_ATTRIBUTES ("the entire environment variable value SHOULD be discarded").
+   */
+  readonly allOrNothing?: boolean;
 }
 
 /**
@@ -177,6 +182,10 @@ export function parseKeyValueList(
     result[key] = value;
   });
   if (problems.length > 0) {
+    if (options.allOrNothing) {
+      log.warnOnce(INVALID_ENV, `${name}: invalid member ${problems.join(', ')} (want key=value,...); the whole value is discarded, as the spec says`);
+      return {};
+    }
     const kept = Object.keys(result);
     const fallback = kept.length > 0 ? `only ${kept.join(',')}` : 'none';
     log.warnOnce(INVALID_ENV, `${name}: skipped invalid member ${problems.join(', ')} (want key=value,...); using ${fallback}`);

@@ -136,10 +136,16 @@ test('OTEL_RESOURCE_ATTRIBUTES is percent-decoded', () => {
   assert.deepEqual(config.resourceAttributes, { 'service.name': 'shop', 'deployment.environment': 'prod/eu', team: 'a b' });
 });
 
-test('OTEL_RESOURCE_ATTRIBUTES bad members are skipped with one warning', () => {
+test('OTEL_RESOURCE_ATTRIBUTES with a bad member: the whole value is discarded (resource SDK spec), with one warning', () => {
   const { config, warnings } = read({ OTEL_RESOURCE_ATTRIBUTES: 'a=1,novalue,=x,b=%zz,c=3' });
-  assert.deepEqual(config.resourceAttributes, { a: '1', c: '3' });
-  assertOneWarning(warnings, 'OTEL_RESOURCE_ATTRIBUTES', '#2', '#3', '#4', 'using only a,c');
+  assert.deepEqual(config.resourceAttributes, {});
+  assertOneWarning(warnings, 'OTEL_RESOURCE_ATTRIBUTES', '#2', '#3', '#4', 'the whole value is discarded');
+});
+
+test('OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_*: names that are not HTTP tokens are dropped with one warning', () => {
+  const { config, warnings } = read({ OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST: 'X-Request-Id, bad header,caf\u00e9' });
+  assert.deepEqual(config.http.captureHeaders.serverRequest, ['x-request-id']);
+  assertOneWarning(warnings, 'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST', '"bad header"', 'using x-request-id');
 });
 
 test('OTEL_PROPAGATORS keeps order, is case-insensitive and drops duplicates', () => {
