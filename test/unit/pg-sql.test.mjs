@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { analyseSql, analyseSqlCached } = require('../../dist/instrumentations/pg/sql.js');
+const { analyseSql, analyseSqlCached, MAX_ANALYSED_LENGTH } = require('../../dist/instrumentations/pg/sql.js');
 
 const cases = [
   // [text, sanitized, operation, collection, summary]
@@ -63,7 +63,37 @@ test('very long statements: a summary of at most 255 characters; huge texts are 
   const text = `SELECT * FROM ${tables.join(', ')} WHERE x = 'lit'`;
   const result = analyseSql(text);
   assert.ok(result.summary.length <= 255 && result.summary.startsWith('SELECT table_number_0 table_number_1'));
-  const huge = `SELECT '${'x'.repeat(1_000_000)}' FROM t`;
-  assert.equal(analyseSqlCached(huge).sanitized, 'SELECT ? FROM t');
+  const long = `SELECT '${'x'.repeat(MAX_ANALYSED_LENGTH - 100)}' FROM t`;
+  assert.equal(analyseSqlCached(long).sanitized, 'SELECT ? FROM t', 'a long literal within what is read');
+  assert.notEqual(analyseSqlCached(long), analyseSqlCached(long), 'not cached');
   assert.equal(analyseSqlCached('SELECT 1 FROM t'), analyseSqlCached('SELECT 1 FROM t'), 'cached');
+});
+
+test('a statement longer than MAX_ANALYSED_LENGTH (64 KiB): only its start is read, and what is cut open leaks nothing', () => {
+  assert.equal(MAX_ANALYSED_LENGTH, 65536);
+  // A 10 MB IN list: lexed whole it took 1.5 s and 200 MB; cut, a few milliseconds.
+  const inList = `SELECT * FROM users WHERE id IN (${Array.from({ length: 1_500_000 }, (_, i) => i).join(',')})`;
+  const started = performance.now();
+  const result = analyseSql(inList);
+  const elapsedMs = performance.now() - started;
+  assert.ok(elapsedMs < 200, `analysed in ${elapsedMs.toFixed(0)} ms`);
+  assert.equal(result.summary, 'SELECT users');
+  assert.equal(result.collection, 'users');
+  assert.ok(result.sanitized.startsWith('SELECT * FROM users WHERE id IN (?,?,?'));
+  assert.ok(result.sanitized.length <= MAX_ANALYSED_LENGTH);
+  assert.doesNotMatch(result.sanitized, /\d/, 'every number became ?');
+  // Cut inside a literal, a comment, a dollar-quoted body: the open rest is replaced, never kept.
+  const pad = 'x'.repeat(MAX_ANALYSED_LENGTH);
+  for (const [text, sanitized] of [
+    [`SELECT 'secret ${pad}' FROM t`, 'SELECT ?'],
+    [`SELECT $q$secret ${pad}$q$ FROM t`, 'SELECT ?'],
+    [`SELECT E'sec\\'ret ${pad}' FROM t`, 'SELECT ?'],
+    [`SELECT 1 /* secret ${pad} */ FROM t`, 'SELECT ?'],
+  ]) {
+    const cut = analyseSqlCached(text);
+    assert.equal(cut.sanitized, sanitized, text.slice(0, 30));
+    assert.equal(cut.operation, 'SELECT');
+  }
+  // A quoted table name longer than any PostgreSQL identifier: recorded at most 255 long.
+  assert.equal(analyseSql(`SELECT * FROM "${'n'.repeat(100_000)}"`).collection.length, 255);
 });

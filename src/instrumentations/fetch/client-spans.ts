@@ -39,7 +39,8 @@ import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
-import { redactQueryValues, redactUrlFull } from '../http-shared/url';
+import { redactTarget, redactUrlFull } from '../http-shared/url';
+import { truncateValue } from '../../kit/limits';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -98,6 +99,8 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
     clientResponseHeaders: responseCapture,
     normalizeMethod,
     oldSemconv,
+    urlLengthCap,
+    headerValueLengthCap,
   } = ctx.settings;
   const openRequests = new WeakMap<UndiciRequest, OpenRequest>();
   const abandoned = new AbandonedRequestWatch(endAbandoned);
@@ -201,14 +204,15 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
     const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method };
     if (method === OTHER_VALUE) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = sentMethod;
     if (target !== undefined) {
-      attributes[ATTR_URL_FULL] = redactUrlFull(target.url);
+      attributes[ATTR_URL_FULL] = redactUrlFull(target.url, urlLengthCap);
       attributes[ATTR_SERVER_ADDRESS] = target.serverAddress;
       attributes[ATTR_SERVER_PORT] = target.serverPort;
       if (oldSemconv) {
+        const userAgent = requestHeaderValues(request, 'user-agent')?.[0];
         addOldRequestAttributes(attributes, 'client', {
-          target: redactQueryValues(target.pathAndQuery),
+          target: redactTarget(target.pathAndQuery, urlLengthCap),
           host: target.host,
-          userAgent: requestHeaderValues(request, 'user-agent')?.[0],
+          userAgent: userAgent === undefined ? undefined : truncateValue(userAgent, headerValueLengthCap),
         });
       }
     }

@@ -15,7 +15,8 @@ export function requestHeaderValues(request: UndiciRequest, lowerName: string): 
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const name = headers[i];
-      if (typeof name !== 'string' || name.toLowerCase() !== lowerName) continue;
+      // The length first: a request with thousands of headers is not lower-cased for each name.
+      if (typeof name !== 'string' || name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue;
       const value: unknown = headers[i + 1];
       // undici 6.7+ keeps a repeated header given as an array ({ 'x-a': ['1', '2'] }) as one array value.
       if (Array.isArray(value)) for (const v of value) (found ??= []).push(String(v));

@@ -5,13 +5,17 @@
  * once per configuration, so the request path only looks values up.
  */
 import type { Span } from '@opentelemetry/api';
+import { log } from '../../log';
+import { MAX_CAPTURED_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_HEADER_VALUES, truncateValue } from '../../kit/limits';
 import { ATTR_HTTP_REQUEST_HEADER_PREFIX, ATTR_HTTP_RESPONSE_HEADER_PREFIX } from './semconv';
 
 export interface HeaderCapture {
-  /** Lower-case header names. */
+  /** Lower-case header names, at most MAX_CAPTURED_HEADERS. */
   readonly names: readonly string[];
   /** The attribute key for names[i]. */
   readonly keys: readonly string[];
+  /** Longest value kept (kit/limits.ts); longer ones are cut. */
+  readonly valueLengthCap: number;
 }
 
 /** What header getters return across Node's APIs (getHeader, headers[...], headersDistinct). */
@@ -21,11 +25,35 @@ export type HeaderValue = string | number | readonly string[] | undefined | null
 export function compileHeaderCapture(
   names: readonly string[],
   direction: 'request' | 'response',
+  valueLengthCap: number = MAX_HEADER_VALUE_LENGTH,
 ): HeaderCapture | undefined {
   const prefix = direction === 'request' ? ATTR_HTTP_REQUEST_HEADER_PREFIX : ATTR_HTTP_RESPONSE_HEADER_PREFIX;
-  const unique = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0))];
+  let unique = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0))];
   if (unique.length === 0) return undefined;
-  return Object.freeze({ names: unique, keys: unique.map((n) => prefix + n) });
+  if (unique.length > MAX_CAPTURED_HEADERS) {
+    // Each name is looked up on every request, and each found one takes a slot of the span's
+    // attribute count limit: a long list would crowd out the status code set at the response.
+    log.warnOnce(
+      'OTELI_W_HEADER_CAPTURE_LIMIT',
+      `an OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_* list names ${unique.length} ${direction} headers; only the first ${MAX_CAPTURED_HEADERS} are captured`,
+    );
+    unique = unique.slice(0, MAX_CAPTURED_HEADERS);
+  }
+  return Object.freeze({ names: unique, keys: unique.map((n) => prefix + n), valueLengthCap });
+}
+
+/**
+ * The values as recorded: at most MAX_HEADER_VALUES occurrences, each cut to `cap`. The same
+ * array when nothing needs cutting (one length check per value).
+ */
+export function capHeaderValues(values: readonly string[], cap: number): readonly string[] {
+  let capped: string[] | undefined;
+  const count = values.length > MAX_HEADER_VALUES ? MAX_HEADER_VALUES : values.length;
+  if (count < values.length) capped = values.slice(0, count);
+  for (let i = 0; i < count; i++) {
+    if (values[i]!.length > cap) (capped ??= values.slice(0, count))[i] = truncateValue(values[i]!, cap);
+  }
+  return capped ?? values;
 }
 
 /** A getter result as the attribute's string array; undefined when the header is absent. */
@@ -79,9 +107,9 @@ export function setCapturedHeaders<S>(
   source: S,
   lookup: (source: S, lowerName: string) => string[] | undefined,
 ): void {
-  const { names, keys } = capture;
+  const { names, keys, valueLengthCap } = capture;
   for (let i = 0; i < names.length; i++) {
     const values = lookup(source, names[i]!);
-    if (values !== undefined) span.setAttribute(keys[i]!, values);
+    if (values !== undefined) span.setAttribute(keys[i]!, capHeaderValues(values, valueLengthCap) as string[]);
   }
 }

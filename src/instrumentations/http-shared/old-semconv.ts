@@ -16,6 +16,7 @@
  */
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { Config } from '../../config/types';
+import { truncateValue } from '../../kit/limits';
 import * as semconv from './semconv';
 
 /** The opt-in value that adds the old attributes (it wins over `http` when both are given). */
@@ -57,6 +58,8 @@ export interface OldRequestFacts {
   /** SERVER only: our end of the connection. */
   readonly localAddress?: string | undefined;
   readonly localPort?: number | undefined;
+  /** SERVER only: the longest http.url kept (kit/limits.ts); the caller caps the other facts. */
+  readonly urlLengthCap?: number;
 }
 
 /**
@@ -80,7 +83,8 @@ export function addOldRequestAttributes(attributes: Attributes, kind: 'client' |
   if (kind === 'server') {
     const scheme = attributes[semconv.ATTR_URL_SCHEME];
     if (facts.host !== undefined && scheme !== undefined) {
-      attributes[semconv.OLD_ATTR_HTTP_URL] = `${scheme}://${facts.host}${facts.target}`;
+      const url = `${scheme}://${facts.host}${facts.target}`;
+      attributes[semconv.OLD_ATTR_HTTP_URL] = facts.urlLengthCap === undefined ? url : truncateValue(url, facts.urlLengthCap);
     }
     if (facts.forwardedClient !== undefined) attributes[semconv.OLD_ATTR_HTTP_CLIENT_IP] = facts.forwardedClient;
     if (facts.localAddress !== undefined) attributes[semconv.OLD_ATTR_NET_HOST_IP] = facts.localAddress;

@@ -4,6 +4,8 @@
  * (pre-signed S3 / GCS / Azure URLs) become `REDACTED`. Everything else is left byte for byte.
  */
 
+import { truncateValue } from '../../kit/limits';
+
 export const REDACTED = 'REDACTED';
 const REDACTED_USERINFO = 'REDACTED:REDACTED';
 
@@ -48,9 +50,21 @@ export function redactUserinfo(url: string): string {
   return url.replace(USERINFO, `$1${REDACTED_USERINFO}@`);
 }
 
-/** A full URL string (as fetch sees it) made safe for url.full. */
-export function redactUrlFull(url: string): string {
-  return redactQueryValues(redactUserinfo(url));
+/**
+ * A full URL string (as fetch sees it) made safe for url.full, and at most `maxLength` long.
+ * Cut first, so the redaction never scans a megabyte (a cut value is still redacted whole: its
+ * parameter name is before it), and again after, since `REDACTED` may be longer than what it
+ * replaced.
+ */
+export function redactUrlFull(url: string, maxLength: number = Infinity): string {
+  if (url.length <= maxLength) return redactQueryValues(redactUserinfo(url));
+  return truncateValue(redactQueryValues(redactUserinfo(truncateValue(url, maxLength))), maxLength);
+}
+
+/** redactQueryValues of a path and query, at most `maxLength` long (cut as redactUrlFull does). */
+export function redactTarget(pathAndQuery: string, maxLength: number): string {
+  if (pathAndQuery.length <= maxLength) return redactQueryValues(pathAndQuery);
+  return truncateValue(redactQueryValues(truncateValue(pathAndQuery, maxLength)), maxLength);
 }
 
 /** The default port of a scheme without its colon ('http', 'https'). */
@@ -68,10 +82,11 @@ export function formatUrlFull(
   port: number,
   pathAndQuery: string,
   hasUserinfo: boolean,
+  maxLength: number = Infinity,
 ): string {
   const host = hostname.includes(':') && hostname[0] !== '[' ? `[${hostname}]` : hostname;
   const portPart = port === defaultPortForScheme(scheme) ? '' : `:${port}`;
   const userinfo = hasUserinfo ? `${REDACTED_USERINFO}@` : '';
   const path = pathAndQuery.length === 0 || pathAndQuery[0] !== '/' ? `/${pathAndQuery}` : pathAndQuery;
-  return `${scheme}://${userinfo}${host}${portPart}${redactQueryValues(path)}`;
+  return truncateValue(`${scheme}://${userinfo}${host}${portPart}${redactTarget(path, maxLength)}`, maxLength);
 }

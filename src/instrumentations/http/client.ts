@@ -22,7 +22,8 @@ import { spanNameForMethod } from '../http-shared/method';
 import { addOldRequestAttributes, setOldClientHeaders, setOldConnection, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { pathWithoutQuery } from '../http-shared/excluded';
-import { formatUrlFull, redactQueryValues } from '../http-shared/url';
+import { formatUrlFull, redactTarget } from '../http-shared/url';
+import { truncateValue } from '../../kit/limits';
 import { protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import { argsWithHeaders, readRequestTarget } from './request-args';
@@ -194,21 +195,21 @@ function planClientCall(
     const active = context.active();
     if (isTracingSuppressed(active)) return undefined;
     const target = readRequestTarget(args, moduleScheme);
-    let urlFull: string | undefined;
-    if (settings.isExcluded !== undefined) {
-      urlFull = formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo);
-      if (settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
-    }
+    const urlCap = settings.urlLengthCap;
+    // Past the cap, a URL pattern of OTEL_NODE_HTTP_EXCLUDED_URLS sees the URL as recorded (cut);
+    // path patterns always see the whole path.
+    const urlFull = formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo, urlCap);
+    if (settings.isExcluded !== undefined && settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
     const method = settings.normalizeMethod(target.method);
     const attributes: Attributes = {
       [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
-      [semconv.ATTR_URL_FULL]: urlFull ?? formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo),
+      [semconv.ATTR_URL_FULL]: urlFull,
       [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
       [semconv.ATTR_SERVER_PORT]: target.port,
     };
     if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
     // Host and User-Agent are added once Node built the request (trackClientRequest).
-    if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactQueryValues(target.path) });
+    if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactTarget(target.path, urlCap) });
     // Given at creation, as the conventions ask, so that a sampler can read them.
     const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, active);
     const injected: Record<string, string> = {};
@@ -242,7 +243,12 @@ function trackClientRequest(req: ClientRequest, plan: ClientCallPlan, settings: 
     const { method, serverAddress, serverPort, startedAt } = plan;
     clientSpans.set(req, { span, settings, response: undefined, method, serverAddress, serverPort, startedAt, errorType: undefined });
     req.on('close', onClientRequestClose);
-    if (settings.oldSemconv) setOldClientHeaders(span, req.getHeader('host'), req.getHeader('user-agent'));
+    if (settings.oldSemconv) {
+      const cap = settings.headerValueLengthCap;
+      const host = req.getHeader('host');
+      const userAgent = req.getHeader('user-agent');
+      setOldClientHeaders(span, typeof host === 'string' ? truncateValue(host, cap) : host, typeof userAgent === 'string' ? truncateValue(userAgent, cap) : userAgent);
+    }
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_CLIENT_TRACK', 'http: tracking a client request failed', err);
     span.end();

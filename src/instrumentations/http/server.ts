@@ -33,6 +33,7 @@ import { recordError } from '../../kit/errors';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
+import { detachedCopy, truncateValue } from '../../kit/limits';
 import { forwardedClientAddress, originForm, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
@@ -163,27 +164,31 @@ function serverAttributes(
   path: string,
   query: string | undefined,
 ): Attributes {
+  const headerCap = settings.headerValueLengthCap;
   const attributes: Attributes = {
     [semconv.ATTR_HTTP_REQUEST_METHOD]: normalized,
     [semconv.ATTR_URL_PATH]: path,
     [semconv.ATTR_URL_SCHEME]: scheme,
   };
   if (normalized !== method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
-  const redactedQuery = query === undefined ? undefined : redactQueryValues(query);
+  // `query` comes cut (targetPart), so the redaction never runs over a megabyte; cut again after
+  // it, since `REDACTED` may be longer than the value it replaced.
+  const redactedQuery = query === undefined ? undefined : truncateValue(redactQueryValues(query), settings.urlLengthCap);
   if (redactedQuery !== undefined) attributes[semconv.ATTR_URL_QUERY] = redactedQuery;
   const headers = req.headers;
   const host = headers.host;
   if (host !== undefined) {
     const parsed = parseHostHeader(host, scheme);
     if (parsed !== undefined) {
-      attributes[semconv.ATTR_SERVER_ADDRESS] = parsed.address;
+      attributes[semconv.ATTR_SERVER_ADDRESS] = truncateValue(parsed.address, headerCap);
       if (parsed.port !== undefined) attributes[semconv.ATTR_SERVER_PORT] = parsed.port;
     }
   }
   const socket = req.socket;
   const peerAddress = socket?.remoteAddress;
   // clientAddress(req), with the socket read once: most requests come without proxy headers.
-  const client = forwardedClientAddress(req) ?? peerAddress;
+  const forwardedClient = forwardedClientAddress(req);
+  const client = forwardedClient === undefined ? peerAddress : truncateValue(forwardedClient, headerCap);
   if (client !== undefined) attributes[semconv.ATTR_CLIENT_ADDRESS] = client;
   if (socket !== undefined && socket !== null) {
     if (peerAddress !== undefined) attributes[semconv.ATTR_NETWORK_PEER_ADDRESS] = peerAddress;
@@ -193,18 +198,29 @@ function serverAttributes(
   const version = protocolVersion(req.httpVersion);
   if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
   const userAgent = headers['user-agent'];
-  if (userAgent !== undefined) attributes[semconv.ATTR_USER_AGENT_ORIGINAL] = userAgent;
+  if (userAgent !== undefined) attributes[semconv.ATTR_USER_AGENT_ORIGINAL] = truncateValue(userAgent, headerCap);
   if (settings.oldSemconv) {
     addOldRequestAttributes(attributes, 'server', {
-      target: redactedQuery === undefined ? path : `${path}?${redactedQuery}`,
-      host,
+      target: truncateValue(redactedQuery === undefined ? path : `${path}?${redactedQuery}`, settings.urlLengthCap),
+      host: host === undefined ? undefined : truncateValue(host, headerCap),
       contentLength: headers['content-length'],
-      forwardedClient: forwardedClientAddress(req),
+      forwardedClient: forwardedClient === undefined ? undefined : truncateValue(forwardedClient, headerCap),
       localAddress: socket?.localAddress,
       localPort: socket?.localPort,
+      urlLengthCap: settings.urlLengthCap,
     });
   }
   return attributes;
+}
+
+/**
+ * A piece of the request target as recorded: cut to the cap; and when the target itself is over
+ * the cap, a detached copy even if the piece is short, so the span does not keep the whole
+ * target alive (a slice is a view of its parent: kit/limits.ts).
+ */
+function targetPart(part: string, cap: number, targetIsLong: boolean): string {
+  if (part.length > cap) return truncateValue(part, cap);
+  return targetIsLong ? detachedCopy(part) : part;
 }
 
 type AnyEmit = (this: object, event: string | symbol, ...args: unknown[]) => boolean;
@@ -256,10 +272,23 @@ function startServerSpan(
     const normalized = settings.normalizeMethod(method);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const query = queryStart === -1 || queryStart === url.length - 1 ? undefined : url.slice(queryStart + 1);
+    const cap = settings.urlLengthCap;
+    const isLong = url.length > cap;
     // Given at creation, as the conventions ask, so that a sampler can read them.
     const span = tracer.startSpan(
       spanNameForMethod(normalized),
-      { kind: SpanKind.SERVER, attributes: serverAttributes(req, settings, scheme, method, normalized, path, query) },
+      {
+        kind: SpanKind.SERVER,
+        attributes: serverAttributes(
+          req,
+          settings,
+          scheme,
+          method,
+          normalized,
+          targetPart(path, cap, isLong),
+          query === undefined ? undefined : targetPart(query, cap, isLong),
+        ),
+      },
       parent,
     );
     // The web record: a re-emit of this request must find it, recording or not (no second

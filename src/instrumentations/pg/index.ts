@@ -4,6 +4,7 @@
  * callers' contexts kept across the pool.
  */
 import { defineInstrumentation, lazyPatches, versionGateOnly } from '../../kit/definition';
+import { MAX_QUERY_TEXT_LENGTH, valueLengthCap } from '../../kit/limits';
 import type { PgSettings } from './query-spans';
 
 const load = lazyPatches(() => require('./patch') as typeof import('./patch'));
@@ -17,6 +18,10 @@ export default defineInstrumentation<PgSettings>({
     { module: 'pg', versions: '>=8.0.3 <9', file: 'lib/client.js', load: load('patchClient') },
     { module: 'pg-pool', versions: '>=3 <4', load: load('patchPool') },
   ],
-  settings: (config) => ({ queryText: config.pg.queryText, captureParameters: config.pg.captureParameters }),
+  settings: (config) => ({
+    queryText: config.pg.queryText,
+    captureParameters: config.pg.captureParameters,
+    queryTextLengthCap: valueLengthCap(config, MAX_QUERY_TEXT_LENGTH),
+  }),
   yieldsTo: ['@opentelemetry/instrumentation-pg', 'dd-trace', 'elastic-apm-node'],
 });

@@ -17,7 +17,8 @@ import { ATTR_ERROR_TYPE } from '../../kit/semconv';
 import type { Histogram } from '../../metrics/histogram';
 import { durationSeconds } from '../../metrics/duration';
 import { log } from '../../log';
-import { analyseSqlCached } from './sql';
+import { analyseSqlCached, MAX_ANALYSED_LENGTH } from './sql';
+import { MAX_CAPTURED_PARAMETERS, truncateValue } from '../../kit/limits';
 import * as semconv from './semconv';
 
 export type QueryTextMode = 'sanitized' | 'raw' | 'off';
@@ -27,6 +28,8 @@ export interface PgSettings {
   readonly queryText: QueryTextMode;
   /** OTEL_INSTRUMENTATION_PG_CAPTURE_PARAMETERS */
   readonly captureParameters: boolean;
+  /** Longest db.query.text (and db.query.parameter.<i>) kept (kit/limits.ts). */
+  readonly queryTextLengthCap: number;
 }
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -135,20 +138,27 @@ function shapeOf(args: ArrayLike<unknown>): QueryShape {
 function queryAttributes(client: ClientLike, shape: QueryShape, settings: PgSettings): { name: string; attributes: Attributes } {
   const attributes = connectionAttributes(client);
   let name: string = semconv.DB_SYSTEM_POSTGRESQL;
+  const cap = settings.queryTextLengthCap;
   if (shape.text !== undefined) {
-    const sql = analyseSqlCached(shape.text);
+    // Reads at least as much as it may record, so a user's larger length limit gets its text.
+    const sql = analyseSqlCached(shape.text, cap > MAX_ANALYSED_LENGTH ? cap : MAX_ANALYSED_LENGTH);
     if (sql.operation !== undefined) attributes[semconv.ATTR_DB_OPERATION_NAME] = sql.operation;
     if (sql.collection !== undefined) attributes[semconv.ATTR_DB_COLLECTION_NAME] = sql.collection;
     if (sql.summary !== undefined) attributes[semconv.ATTR_DB_QUERY_SUMMARY] = sql.summary;
     if (sql.batchSize !== undefined) attributes[semconv.ATTR_DB_OPERATION_BATCH_SIZE] = sql.batchSize;
-    if (settings.queryText !== 'off') attributes[semconv.ATTR_DB_QUERY_TEXT] = settings.queryText === 'raw' ? shape.text : sql.sanitized;
+    if (settings.queryText !== 'off') attributes[semconv.ATTR_DB_QUERY_TEXT] = truncateValue(settings.queryText === 'raw' ? shape.text : sql.sanitized, cap);
     // The span name: the summary, else the operation, else the system.
     name = sql.summary ?? sql.operation ?? name;
   }
   if (settings.captureParameters && shape.values !== undefined) {
-    shape.values.forEach((value, i) => {
-      attributes[`${semconv.ATTR_DB_QUERY_PARAMETER_PREFIX}${i}`] = value === null || value === undefined ? String(value) : typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
-    });
+    // A bulk insert can bind thousands: past the cap they would fill the span's attribute count
+    // limit before db.response.status_code and error.type are set.
+    const count = shape.values.length < MAX_CAPTURED_PARAMETERS ? shape.values.length : MAX_CAPTURED_PARAMETERS;
+    for (let i = 0; i < count; i++) {
+      const value = shape.values[i];
+      const text = value === null || value === undefined ? String(value) : typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
+      attributes[`${semconv.ATTR_DB_QUERY_PARAMETER_PREFIX}${i}`] = truncateValue(text, cap);
+    }
   }
   return { name, attributes };
 }

@@ -8,7 +8,13 @@
  * E'' strings with their escapes, dollar quoting, numbers, X'' / B'' strings, nested block
  * comments), quoted identifiers, and `$n` parameters, which are kept as written. Results are
  * cached per text (bounded), so a query run many times is analysed once.
+ *
+ * Only the first MAX_ANALYSED_LENGTH characters are read: lexing a 10 MB IN list took 1.5 s and
+ * 200 MB of tokens, on the app's event loop, for a db.query.text that is cut at 10000 characters
+ * anyway. A cut is safe: a literal, comment or dollar-quoted body cut open runs to the end of
+ * what is read and becomes `?` (or nothing) like a closed one, so no part of a value leaks.
  */
+import { detachedCopy, truncateValue } from '../../kit/limits';
 
 export interface SqlAnalysis {
   /** The text with literals as `?` and comments removed; the text itself when it has neither. */
@@ -24,6 +30,11 @@ export interface SqlAnalysis {
 }
 
 const MAX_SUMMARY = 255;
+/**
+ * Characters read of a statement: enough that the sanitised text, which drops comments and
+ * collapses IN lists, still fills db.query.text's 10000 characters in all but freak cases.
+ */
+export const MAX_ANALYSED_LENGTH = 65536;
 const CACHE_SIZE = 1000;
 /** Longer texts are analysed but not cached: a cache of huge one-off statements is a leak. */
 const MAX_CACHED_TEXT = 4096;
@@ -278,10 +289,22 @@ function splitStatements(tokens: readonly Token[]): Token[][] {
 }
 
 function truncate(summary: string): string {
-  return summary.length <= MAX_SUMMARY ? summary : summary.slice(0, MAX_SUMMARY);
+  return truncateValue(summary, MAX_SUMMARY);
 }
 
-export function analyseSql(text: string): SqlAnalysis {
+/**
+ * A table name as recorded: a copy, since as a slice of the statement it would keep the whole
+ * text alive (kit/limits.ts), and no longer than a summary (PostgreSQL itself cuts identifiers
+ * at 63 bytes).
+ */
+function collectionName(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : name.length > MAX_SUMMARY ? truncateValue(name, MAX_SUMMARY) : detachedCopy(name);
+}
+
+export function analyseSql(text: string, maxAnalysedLength: number = MAX_ANALYSED_LENGTH): SqlAnalysis {
+  // Copied, not sliced: the identifiers kept from it (db.collection.name) would otherwise hold the
+  // whole statement alive while the span waits to be exported (kit/limits.ts).
+  if (text.length > maxAnalysedLength) text = detachedCopy(text.slice(0, maxAnalysedLength));
   const out: string[] = [];
   const tokens = lex(text, out);
   const sanitized = tidy(out.join(''));
@@ -292,7 +315,7 @@ export function analyseSql(text: string): SqlAnalysis {
     return {
       sanitized,
       operation: s?.operation,
-      collection: distinctTables.length === 1 ? distinctTables[0] : undefined,
+      collection: distinctTables.length === 1 ? collectionName(distinctTables[0]) : undefined,
       summary: s === undefined || s.summary.length === 0 ? undefined : truncate(s.summary.join(' ')),
       batchSize: undefined,
     };
@@ -306,7 +329,7 @@ export function analyseSql(text: string): SqlAnalysis {
   return {
     sanitized,
     operation: operations.size === 1 && onlyOperation !== undefined ? `BATCH ${onlyOperation}` : 'BATCH',
-    collection: tables.size === 1 && statements.every((s) => s.tables.length > 0) ? [...tables][0] : undefined,
+    collection: tables.size === 1 && statements.every((s) => s.tables.length > 0) ? collectionName([...tables][0]) : undefined,
     summary: truncate(summaries.size === 1 && onlySummary !== '' ? `BATCH ${onlySummary}` : 'BATCH'),
     batchSize: statements.length,
   };
@@ -315,13 +338,13 @@ export function analyseSql(text: string): SqlAnalysis {
 const cache = new Map<string, SqlAnalysis>();
 
 /** analyseSql, cached: the same text (a prepared or parameterised query) is analysed once. */
-export function analyseSqlCached(text: string): SqlAnalysis {
+export function analyseSqlCached(text: string, maxAnalysedLength: number = MAX_ANALYSED_LENGTH): SqlAnalysis {
+  // A long text is never cached, so it is not looked up either: the lookup would hash all of it.
+  if (text.length > MAX_CACHED_TEXT) return analyseSql(text, maxAnalysedLength);
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const analysis = analyseSql(text);
-  if (text.length <= MAX_CACHED_TEXT) {
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-    cache.set(text, analysis);
-  }
+  const analysis = analyseSql(text, maxAnalysedLength);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(text, analysis);
   return analysis;
 }
