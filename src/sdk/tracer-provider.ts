@@ -9,6 +9,10 @@ import type { Sampler } from './samplers';
 import { Tracer, type TracerState } from './tracer';
 import type { Resource, SpanProcessor } from './types';
 
+
+const noop = (): void => {};
+/** Any interval: the handle only has to exist while a flush the app awaits runs. */
+const KEEP_ALIVE_MS = 60_000;
 export interface TracerProviderOptions {
   readonly resource: Resource;
   readonly sampler: Sampler;
@@ -61,12 +65,21 @@ export class TracerProvider implements ApiTracerProvider {
     return this._state.openSpanCount;
   }
 
-  /** Resolves when the processor has exported what it holds; never rejects. */
+  /**
+   * Resolves when the processor has exported what it holds; never rejects. The exporter's
+   * sockets and timers are unref'd (they must never hold a running app open), so an app that
+   * awaits this, as its last work, would otherwise exit mid-flush (an ES module's top-level
+   * await then ends with code 13): while the flush runs, a ref'd handle keeps the process alive,
+   * as the SDK's own requests would. The flush is bounded by the export timeouts.
+   */
   async forceFlush(): Promise<void> {
+    const keepAlive = setInterval(noop, KEEP_ALIVE_MS);
     try {
       await this._state.processor.forceFlush();
     } catch (err) {
       log.errorOnce('OTELI_E_FORCE_FLUSH', 'span processor forceFlush failed', err);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
@@ -80,10 +93,13 @@ export class TracerProvider implements ApiTracerProvider {
   }
 
   private async _shutdownProcessor(): Promise<void> {
+    const keepAlive = setInterval(noop, KEEP_ALIVE_MS); // as in forceFlush
     try {
       await this._state.processor.shutdown();
     } catch (err) {
       log.errorOnce('OTELI_E_SHUTDOWN', 'span processor shutdown failed', err);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 }

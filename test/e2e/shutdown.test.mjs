@@ -155,3 +155,21 @@ test('a SIGTERM listener that re-raises only when it is the sole listener (signa
   // Its re-raised signal found our listener back in place: flushed, then died of it.
   assert.deepEqual((await receiver.waitForSpans(1)).map((s) => s.name), ['started']);
 });
+
+test('an ES module that awaits forceFlush after each piece of work is kept alive through every flush (not exit 13 mid-flush)', async (t) => {
+  // A collector that takes its time: the flush outlasts the app's own work.
+  const { createServer } = await import('node:http');
+  const { listenOnLoopback } = await import('../helpers/listen.mjs');
+  let exports = 0;
+  const slow = createServer((req, res) => {
+    req.resume().on('end', () => setTimeout(() => (exports++, res.writeHead(200).end()), 300));
+  });
+  const { url } = await listenOnLoopback(slow);
+  t.after(() => slow.close());
+  const run = await runCli(['node', join(FIXTURES, 'faults', 'await-force-flush.mjs')], {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none' },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout, 'flushed 5 times\n');
+  assert.equal(exports, 5, 'each awaited flush delivered its span; the exit had nothing left to send');
+});
