@@ -38,7 +38,15 @@ export type AttemptOutcome =
       /** At most MAX_RESPONSE_BODY_BYTES. */
       readonly body: Buffer;
     }
-  | { readonly kind: 'error'; readonly error: NodeJS.ErrnoException };
+  | {
+      readonly kind: 'error';
+      readonly error: NodeJS.ErrnoException;
+      /**
+       * The request went out on a kept-alive socket the collector had closed meanwhile (the
+       * keep-alive race: Node's docs say to retry it). Nothing was lost but the socket.
+       */
+      readonly staleSocket?: boolean;
+    };
 
 export type PostResult = RetryResult<AttemptOutcome>;
 
@@ -123,7 +131,9 @@ export function sendOnce(
 
     // A keep-alive agent re-refs a socket when it reuses it, so unref on every assignment.
     req.on('socket', (socket) => socket.unref());
-    req.on('error', (error) => finish({ kind: 'error', error }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ kind: 'error', error, staleSocket: req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') }),
+    );
     if (progress !== undefined) req.on('finish', () => (progress.written = true));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -181,6 +191,8 @@ export async function postWithRetry(
 
 function judgeAttempt(outcome: AttemptOutcome): Verdict {
   if (isSuccess(outcome) || !isRetryable(outcome)) return DONE;
+  // At once, and even on the way out: the collector is there, only the idle socket was gone.
+  if (outcome.kind === 'error' && outcome.staleSocket === true) return { kind: 'retry', unreachable: false, serverDelayMs: 0 };
   if (outcome.kind === 'error') return { kind: 'retry', unreachable: true };
   const serverDelayMs = parseRetryAfterMs(outcome.headers['retry-after'], Date.now());
   return serverDelayMs === undefined ? { kind: 'retry', unreachable: false } : { kind: 'retry', unreachable: false, serverDelayMs };

@@ -380,3 +380,37 @@ test('an endpoint that is not a URL: FAILED, never thrown', async () => {
   assert.equal(result.code, FAILED);
   assert.equal(warnings('OTELI_W_OTLP_ENDPOINT').length, 1);
 });
+
+test('a kept-alive socket the collector closed meanwhile is retried at once on a new one, even on the way out', async () => {
+  // The keep-alive race, made certain: the first request on a connection is answered with
+  // keep-alive; the second on the same connection meets a closed socket.
+  const requestsOnSocket = new WeakMap();
+  const answered = [];
+  const server = createServer((req, res) => {
+    const seen = (requestsOnSocket.get(req.socket) ?? 0) + 1;
+    requestsOnSocket.set(req.socket, seen);
+    if (seen > 1) {
+      req.socket.destroy();
+      return;
+    }
+    req.resume().on('end', () => {
+      answered.push(req.url);
+      res.writeHead(200, { connection: 'keep-alive' }).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const exporter = new OtlpHttpExporter(otlpConfig(`http://127.0.0.1:${server.address().port}/v1/traces`), { retryPolicy: { ...TINY_BACKOFF, initialBackoffMs: 60_000, maxBackoffMs: 60_000 } });
+    assert.equal((await exportAlive(exporter, SPANS)).code, SUCCESS);
+    // The exit path: connection failures are final from here on, a stale socket is not one.
+    exporter.prepareForExit();
+    const second = await exportAlive(exporter, SPANS);
+    assert.equal(second.code, SUCCESS, second.error?.message);
+    assert.equal(answered.length, 2);
+    assert.deepEqual(warnings('OTELI_W_EXPORT_FAILED'), []);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
