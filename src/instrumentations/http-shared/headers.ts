@@ -3,15 +3,29 @@
  * `http.request.header.<name>` / `http.response.header.<name>` with a string array value, one
  * element per occurrence, as the semconv asks. Names are lower-case; attribute keys are built
  * once per configuration, so the request path only looks values up.
+ *
+ * The headers that carry credentials are recorded with every value `REDACTED`, even when named.
+ * The conventions only ask for an explicit list; but a list copied from a tutorial, or one naming
+ * `authorization` to see whether it is sent, must not put bearer tokens and session cookies into
+ * the tracing backend. The attribute stays, so whether (and how often) it was sent is visible.
  */
 import type { Span } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_HEADER_PREFIX, ATTR_HTTP_RESPONSE_HEADER_PREFIX } from './semconv';
+import { REDACTED } from './url';
+
+/**
+ * Credentials by definition: RFC 9110 §11.6.2 / §11.7.2 (Authorization, Proxy-Authorization) and
+ * RFC 6265 (Cookie, Set-Cookie). Lower-case, as capture names are compared.
+ */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
 
 export interface HeaderCapture {
   /** Lower-case header names. */
   readonly names: readonly string[];
   /** The attribute key for names[i]. */
   readonly keys: readonly string[];
+  /** True where names[i] is a credential header, whose values are recorded as REDACTED. */
+  readonly redacted: readonly boolean[];
 }
 
 /** What header getters return across Node's APIs (getHeader, headers[...], headersDistinct). */
@@ -25,7 +39,11 @@ export function compileHeaderCapture(
   const prefix = direction === 'request' ? ATTR_HTTP_REQUEST_HEADER_PREFIX : ATTR_HTTP_RESPONSE_HEADER_PREFIX;
   const unique = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0))];
   if (unique.length === 0) return undefined;
-  return Object.freeze({ names: unique, keys: unique.map((n) => prefix + n) });
+  return Object.freeze({
+    names: unique,
+    keys: unique.map((n) => prefix + n),
+    redacted: unique.map((n) => CREDENTIAL_HEADERS.includes(n)),
+  });
 }
 
 /** A getter result as the attribute's string array; undefined when the header is absent. */
@@ -79,9 +97,9 @@ export function setCapturedHeaders<S>(
   source: S,
   lookup: (source: S, lowerName: string) => string[] | undefined,
 ): void {
-  const { names, keys } = capture;
+  const { names, keys, redacted } = capture;
   for (let i = 0; i < names.length; i++) {
     const values = lookup(source, names[i]!);
-    if (values !== undefined) span.setAttribute(keys[i]!, values);
+    if (values !== undefined) span.setAttribute(keys[i]!, redacted[i] ? values.map(() => REDACTED) : values);
   }
 }
