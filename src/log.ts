@@ -2,7 +2,12 @@
  * The agent's own logger. One line per message on stderr, prefixed so users can grep for it.
  * Warnings carry a stable code (OTELI_W_*) and are printed once per code+detail, so a bad
  * setting or a failing hot-path call never floods the app's output.
+ *
+ * Every line has the URLs in it redacted (userinfo and all query values) on the way out: the
+ * exporter's warnings name its endpoint, which may carry `user:token@` or `?api-key=`, and no
+ * message author should have to remember that.
  */
+import { redactUrlsInText } from './redact';
 
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
@@ -32,7 +37,7 @@ export function isLogLevelEnabled(level: Exclude<LogLevel, 'none' | 'all'>): boo
 
 function write(line: string): void {
   try {
-    process.stderr.write(`${PREFIX} ${line}\n`);
+    process.stderr.write(`${PREFIX} ${redactUrlsInText(line, 'all')}\n`);
   } catch {
     // stderr closed: nothing sensible left to do, and we must not throw into the app.
   }

@@ -7,21 +7,14 @@
  */
 import type { Config } from './types';
 import { VERSION } from '../version';
+import { redactUrlText } from '../redact';
 
-/** The URL with userinfo and query values replaced, so tokens put there never reach a log. */
+/**
+ * The URL with userinfo and every query value replaced (`https://REDACTED:REDACTED@host/?k=REDACTED`),
+ * so tokens put there never reach a log.
+ */
 export function redactUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return '<invalid URL>';
-  }
-  if (url.username !== '' || url.password !== '') {
-    url.username = 'REDACTED';
-    url.password = '';
-  }
-  for (const key of [...new Set(url.searchParams.keys())]) url.searchParams.set(key, 'REDACTED');
-  return url.href;
+  return redactUrlText(raw, 'all');
 }
 
 /** Quoted only when it would otherwise break the key=value layout of the line. */

@@ -4,6 +4,7 @@
  * table so that `--help` and the behaviour cannot disagree.
  */
 import { LOG_LEVELS, log, setLogLevel, type LogLevel } from '../log';
+import { redactUrlText } from '../redact';
 import {
   parseBoolean,
   parseEnum,
@@ -211,7 +212,7 @@ function readGrpcEndpoint(get: Get, signal: Signal, insecure: boolean): string {
     } catch {
       // reported below
     }
-    warnInvalid(name, raw, 'is not an http(s) URL or host:port', fallback);
+    warnInvalid(name, redactUrlText(raw), 'is not an http(s) URL or host:port', fallback);
     return fallback;
   };
   return parse(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`, parse('OTEL_EXPORTER_OTLP_ENDPOINT', GRPC_DEFAULT_ENDPOINT));

@@ -8,6 +8,7 @@
  * the fallback used.
  */
 import { log } from '../log';
+import { redactUrlText } from '../redact';
 
 export const INVALID_ENV = 'OTELI_W_INVALID_ENV';
 
@@ -142,11 +143,21 @@ export interface KeyValueOptions {
   readonly allOrNothing?: boolean;
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** `#2 ("x-tenant")`, or `#2` alone when the key is no token and may be part of a value. */
+function named(where: string, key: string): string {
+  return TOKEN.test(key) ? `${where} (${JSON.stringify(key)})` : where;
+}
+
 /**
  * `key1=value1,key2=value2` in the W3C-baggage-like form the spec uses for
  * OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS: keys and values trimmed, values
  * percent-decoded. A bad member is skipped (one warning for the variable); the others are kept.
  * The warning names members by position and key only: header values are secrets (API keys).
+ * A key is named only when it is a token (RFC 9110), as every header name and resource key is:
+ * `authorization: Bearer abc=` (a colon for the `=`, a base64 token's padding taken for it) has
+ * the token in its "key".
  */
 export function parseKeyValueList(
   name: string,
@@ -170,13 +181,13 @@ export function parseKeyValueList(
       value = decodeURIComponent(member.slice(eq + 1).trim());
     } catch {
       // A malformed escape such as `%zz`: decodeURIComponent throws URIError.
-      problems.push(`${where} (${JSON.stringify(key)}) has a bad percent-escape`);
+      problems.push(`${named(where, key)} has a bad percent-escape`);
       return;
     }
     if (options.lowerCaseKeys) key = key.toLowerCase();
     const problem = options.check?.(key, value);
     if (problem !== undefined) {
-      problems.push(`${where} (${JSON.stringify(key)}) ${problem}`);
+      problems.push(`${named(where, key)} ${problem}`);
       return;
     }
     result[key] = value;
@@ -203,7 +214,8 @@ export function parseHttpUrl(name: string, raw: string | undefined, fallback: st
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    warnInvalid(name, raw, 'is not an http(s) URL', fallback);
+    // Quoted redacted: `user:token@host:4318`, scheme forgotten, is no URL a log line would spot.
+    warnInvalid(name, redactUrlText(raw), 'is not an http(s) URL', fallback);
     return fallback;
   }
   return raw;

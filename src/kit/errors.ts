@@ -3,8 +3,13 @@
  * exception event (`exception.type`, `.message`, `.stacktrace`), `error.type`, and ERROR status
  * with the error's message. Whether a failure is an error of the span (a 4xx on a SERVER span is
  * not) is the caller's rule; how it is written down is this one.
+ *
+ * Messages quote URLs, credentials and all (undici's "Request cannot be constructed from a URL
+ * that includes credentials: http://user:password@…"): url.full's redaction applies to every URL
+ * in the message and the stack, so what url.full hides never comes back through an exception.
  */
 import { SpanStatusCode, type Exception, type Span } from '@opentelemetry/api';
+import { redactUrlsInText } from '../redact';
 import { ATTR_ERROR_TYPE, OTHER_VALUE } from './semconv';
 
 export interface RecordErrorOptions {
@@ -15,12 +20,28 @@ export interface RecordErrorOptions {
 }
 
 export function recordError(span: Span, error: unknown, options: RecordErrorOptions = {}): void {
+  error = withRedactedUrls(error);
   span.recordException(toException(error));
   if (options.errorType !== undefined) span.setAttribute(ATTR_ERROR_TYPE, options.errorType);
   if (options.setStatus !== false) {
     const message = errorMessage(error);
     span.setStatus(message === '' ? { code: SpanStatusCode.ERROR } : { code: SpanStatusCode.ERROR, message });
   }
+}
+
+/**
+ * `error` itself when its message and stack hold no URL secret (nearly always); otherwise a plain
+ * copy of what recordException reads (code, name, message, stack) with them redacted. The app's
+ * error object is never changed.
+ */
+export function withRedactedUrls(error: unknown): unknown {
+  if (typeof error === 'string') return redactUrlsInText(error, 'sensitive');
+  if (error === null || typeof error !== 'object') return error;
+  const { code, name, message, stack } = error as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
+  const safeMessage = typeof message === 'string' ? redactUrlsInText(message, 'sensitive') : message;
+  const safeStack = typeof stack === 'string' ? redactUrlsInText(stack, 'sensitive') : stack;
+  if (safeMessage === message && safeStack === stack) return error;
+  return { code, name, message: safeMessage, stack: safeStack };
 }
 
 /** What recordException takes: an Error or exception-shaped object as is, anything else as a string. */

@@ -31,7 +31,7 @@ test('OTEL_SERVICE_NAME wins over service.name in OTEL_RESOURCE_ATTRIBUTES in th
 test('OTEL_EXPORTER_OTLP_ENDPOINT userinfo and query values are redacted in the preamble', () => {
   const line = describe({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:hunter2@collector.example/v1/traces?token=s3cret' });
   assert.ok(!line.includes('hunter2') && !line.includes('user:') && !line.includes('s3cret'), line);
-  assert.match(line, / endpoint=https:\/\/REDACTED@collector\.example\/v1\/traces\?token=REDACTED /);
+  assert.match(line, / endpoint=https:\/\/REDACTED:REDACTED@collector\.example\/v1\/traces\?token=REDACTED /);
 });
 
 test('OTEL_EXPORTER_OTLP_HEADERS values never appear in the preamble', () => {

@@ -54,6 +54,18 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT invalid falls back to the default', () => {
   assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318"', 'using http://localhost:4318');
 });
 
+test('OTEL_EXPORTER_OTLP_ENDPOINT `user:token@host:port` (no scheme): the warning quotes it without the credentials', () => {
+  for (const protocol of ['http/protobuf', 'grpc']) {
+    const { warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:hunter2@collector:4318' });
+    assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_ENDPOINT="ftp://REDACTED:REDACTED@collector:4318"');
+    assert.ok(!warnings[0].includes('hunter2'), warnings[0]);
+  }
+  for (const protocol of ['http/protobuf', 'grpc']) {
+    const { warnings } = read({ OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'user:hunter2@collector:4318' });
+    assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="REDACTED:REDACTED@collector:4318" is not an http(s) URL');
+  }
+});
+
 test('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT invalid falls back to the generic endpoint', () => {
   const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url' });
   assert.equal(otlp.endpoint, 'http://generic:4318/v1/traces');
@@ -82,6 +94,13 @@ test('OTEL_EXPORTER_OTLP_HEADERS bad members are skipped with one warning that n
   assert.deepEqual(otlp.headers, { good: 'secret1' });
   assertOneWarning(warnings, 'OTEL_EXPORTER_OTLP_HEADERS', '#2', '#3', '#4', '#5', '#6', 'using only good');
   assert.ok(!/secret/.test(warnings[0]), warnings[0]);
+});
+
+test('OTEL_EXPORTER_OTLP_HEADERS `name: value` (a colon for the =): the base64 padding is no key to name', () => {
+  const { otlp, warnings } = read({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization: Bearer c2VjcmV0Nw==,x-tenant=acme,x-bad=%zz' });
+  assert.deepEqual(otlp.headers, { 'x-tenant': 'acme' });
+  assertOneWarning(warnings, '#1 is not a valid header name', '#3 ("x-bad") has a bad percent-escape');
+  assert.ok(!/c2VjcmV0Nw|bearer/i.test(warnings[0]), warnings[0]);
 });
 
 test('OTEL_EXPORTER_OTLP_PROTOCOL accepts http/protobuf and http/json', () => {

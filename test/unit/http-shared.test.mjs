@@ -183,6 +183,27 @@ test('header capture: lower-case keys built once, every occurrence as its own ar
   assert.deepEqual(set, { 'http.response.header.x-request-id': ['r1'] });
 });
 
+test('header capture: authorization, proxy-authorization, cookie and set-cookie are recorded REDACTED, even when named', () => {
+  const capture = headers.compileHeaderCapture(['Authorization', 'proxy-authorization', 'Cookie', 'set-cookie', 'x-request-id'], 'request');
+  const sent = {
+    authorization: ['Bearer t0k3n'],
+    'proxy-authorization': ['Basic dXNlcjpwdw=='],
+    cookie: ['sid=s3ss10n'],
+    'set-cookie': ['a=1', 'b=2'],
+    'x-request-id': ['r1'],
+  };
+  const set = {};
+  headers.setCapturedHeaders({ setAttribute: (k, v) => { set[k] = v; } }, capture, sent, (src, name) => src[name]);
+  assert.deepEqual(set, {
+    'http.request.header.authorization': ['REDACTED'],
+    'http.request.header.proxy-authorization': ['REDACTED'],
+    'http.request.header.cookie': ['REDACTED'],
+    // Still one element per occurrence: how many cookies were set is no secret.
+    'http.request.header.set-cookie': ['REDACTED', 'REDACTED'],
+    'http.request.header.x-request-id': ['r1'],
+  });
+});
+
 test('error.type: status codes as strings, errors by code then class name, else _OTHER', () => {
   assert.equal(errorTypeForStatus(503), '503');
   assert.equal(errorTypeForStatus(503), errorTypeForStatus(503));

@@ -3,11 +3,23 @@
  * `http.request.header.<name>` / `http.response.header.<name>` with a string array value, one
  * element per occurrence, as the semconv asks. Names are lower-case; attribute keys are built
  * once per configuration, so the request path only looks values up.
+ *
+ * The headers that carry credentials are recorded with every value `REDACTED`, even when named.
+ * The conventions only ask for an explicit list; but a list copied from a tutorial, or one naming
+ * `authorization` to see whether it is sent, must not put bearer tokens and session cookies into
+ * the tracing backend. The attribute stays, so whether (and how often) it was sent is visible.
  */
 import type { Span } from '@opentelemetry/api';
 import { log } from '../../log';
 import { MAX_CAPTURED_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_HEADER_VALUES, truncateValue } from '../../kit/limits';
 import { ATTR_HTTP_REQUEST_HEADER_PREFIX, ATTR_HTTP_RESPONSE_HEADER_PREFIX } from './semconv';
+import { REDACTED } from './url';
+
+/**
+ * Credentials by definition: RFC 9110 §11.6.2 / §11.7.2 (Authorization, Proxy-Authorization) and
+ * RFC 6265 (Cookie, Set-Cookie). Lower-case, as capture names are compared.
+ */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
 
 export interface HeaderCapture {
   /** Lower-case header names, at most MAX_CAPTURED_HEADERS. */
@@ -16,6 +28,8 @@ export interface HeaderCapture {
   readonly keys: readonly string[];
   /** Longest value kept (kit/limits.ts); longer ones are cut. */
   readonly valueLengthCap: number;
+  /** True where names[i] is a credential header, whose values are recorded as REDACTED. */
+  readonly redacted: readonly boolean[];
 }
 
 /** What header getters return across Node's APIs (getHeader, headers[...], headersDistinct). */
@@ -39,7 +53,12 @@ export function compileHeaderCapture(
     );
     unique = unique.slice(0, MAX_CAPTURED_HEADERS);
   }
-  return Object.freeze({ names: unique, keys: unique.map((n) => prefix + n), valueLengthCap });
+  return Object.freeze({
+    names: unique,
+    keys: unique.map((n) => prefix + n),
+    redacted: unique.map((n) => CREDENTIAL_HEADERS.includes(n)),
+    valueLengthCap,
+  });
 }
 
 /**
@@ -107,9 +126,11 @@ export function setCapturedHeaders<S>(
   source: S,
   lookup: (source: S, lowerName: string) => string[] | undefined,
 ): void {
-  const { names, keys, valueLengthCap } = capture;
+  const { names, keys, redacted, valueLengthCap } = capture;
   for (let i = 0; i < names.length; i++) {
     const values = lookup(source, names[i]!);
-    if (values !== undefined) span.setAttribute(keys[i]!, capHeaderValues(values, valueLengthCap) as string[]);
+    if (values === undefined) continue;
+    const capped = capHeaderValues(values, valueLengthCap);
+    span.setAttribute(keys[i]!, redacted[i] ? capped.map(() => REDACTED) : (capped as string[]));
   }
 }

@@ -5,23 +5,10 @@
  */
 
 import { truncateValue } from '../../kit/limits';
+import { REDACTED, SENSITIVE_QUERY_PARAMS } from '../../redact';
 
-export const REDACTED = 'REDACTED';
-const REDACTED_USERINFO = 'REDACTED:REDACTED';
-
-/**
- * The semconv default list (AWSAccessKeyId, Signature, sig, X-Goog-Signature) plus the SigV4
- * query parameters that are just as secret. Matched case-sensitively, as the spec lists them.
- */
-export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
-  'AWSAccessKeyId',
-  'Signature',
-  'sig',
-  'X-Goog-Signature',
-  'X-Amz-Signature',
-  'X-Amz-Credential',
-  'X-Amz-Security-Token',
-];
+export { REDACTED, SENSITIVE_QUERY_PARAMS };
+const REDACTED_USERINFO = `${REDACTED}:${REDACTED}`;
 
 const paramNames = SENSITIVE_QUERY_PARAMS.map((n) => n.replace(/[-.]/g, '\\$&')).join('|');
 /** Non-global, so `.test` keeps no lastIndex state between requests. */

@@ -19,6 +19,7 @@ import { durationSeconds } from '../../metrics/duration';
 import { log } from '../../log';
 import { analyseSqlCached, MAX_ANALYSED_LENGTH } from './sql';
 import { MAX_CAPTURED_PARAMETERS, truncateValue } from '../../kit/limits';
+import { isSqlState, recordableError } from './error-message';
 import * as semconv from './semconv';
 
 export type QueryTextMode = 'sanitized' | 'raw' | 'off';
@@ -54,16 +55,15 @@ function connectionAttributes(client: ClientLike | undefined): Attributes {
   return attributes;
 }
 
-function isSqlState(code: unknown): code is string {
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
-}
-
-function endWithError(span: Span, error: unknown): void {
+function endWithError(run: QueryRun, error: unknown): void {
+  const span = run.span;
   try {
     const code = (error as { code?: unknown } | null)?.code;
     if (isSqlState(code)) span.setAttribute(semconv.ATTR_DB_RESPONSE_STATUS_CODE, code);
     // error.type: the SQLSTATE (`42601`) or the network code (`ECONNREFUSED`), both pg's `code`.
-    recordError(span, error, { errorType: errorTypeForError(error) });
+    // The message only without the values PostgreSQL quotes in it (./error-message.ts).
+    const recordable = recordableError(error, run.text, run.attributes[semconv.ATTR_DB_NAMESPACE]);
+    recordError(span, recordable, { errorType: errorTypeForError(error) });
   } catch (err) {
     log.errorOnce('OTELI_E_PG_RECORD', 'pg: recording a failed query failed', err);
   }
@@ -80,6 +80,8 @@ interface QueryRun {
   readonly attributes: Attributes;
   /** A query is an operation the metric counts; a connect is not. */
   readonly measured: boolean;
+  /** The query's text as sent, which says what its error message may name; undefined for a connect. */
+  readonly text?: string | undefined;
 }
 
 /** The span's attributes the metric keeps: the low-cardinality ones (semconv), never the text. */
@@ -94,7 +96,7 @@ const METRIC_ATTRIBUTES = [
 
 /** Ends the query's span (failed when `error` is set) and measures it. */
 function endQuery(run: QueryRun, error?: unknown): void {
-  if (error) endWithError(run.span, error);
+  if (error) endWithError(run, error);
   else run.span.end();
   const histogram = queryDuration;
   if (histogram === undefined || !run.measured) return;
@@ -232,7 +234,7 @@ export function makeQueryWrapper(tracer: Tracer, settings: PgSettings, duration:
       const { name, attributes } = queryAttributes(this, shape, settings);
       const caller = context.active();
       const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, caller);
-      const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: true };
+      const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: true, text: shape.text };
       const inSpan = trace.setSpan(caller, span);
       if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, run, caller);
       if (shape.callbackAt !== -1) args[shape.callbackAt] = endingCallback(args[shape.callbackAt] as AnyFunction, run, caller);

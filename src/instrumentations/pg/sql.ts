@@ -335,6 +335,20 @@ export function analyseSql(text: string, maxAnalysedLength: number = MAX_ANALYSE
   };
 }
 
+/**
+ * The names a text uses, never its literals: every word as written and folded to lower case (as
+ * PostgreSQL folds unquoted names, and then quotes them in its messages), and every quoted
+ * identifier's name. For a failed query's message (./error-message.ts); not cached, as failures are rare.
+ */
+export function identifiersOf(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const token of lex(text, [])) {
+    if (token.kind === 'word') names.add(token.text).add(token.text.toLowerCase());
+    else if (token.kind === 'ident' && token.text.length >= 2 && token.text.endsWith('"')) names.add(token.text.slice(1, -1).replaceAll('""', '"'));
+  }
+  return names;
+}
+
 const cache = new Map<string, SqlAnalysis>();
 
 /** analyseSql, cached: the same text (a prepared or parameterised query) is analysed once. */
