@@ -49,3 +49,35 @@ for (const variant of ['express4-lowest', 'express4', 'express5']) {
     });
   });
 }
+
+for (const variant of ['fastify4-lowest', 'fastify4', 'fastify5']) {
+  const version = variantVersion(variant, 'fastify');
+
+  test(`${variant} (fastify ${version}): hooks in both styles, failing and answering hooks, plugins, error handlers, the same transcript bare and traced`, async (t) => {
+    const file = oddFixtureIn(join(FRAMEWORKS, variant), 'fastify-odd.cjs');
+    const { bare, traced, receiver } = await runBothWays(t, file);
+    assert.deepEqual(agentLines(traced.stderr), []);
+    const lines = transcript(bare);
+    assert.deepEqual(lines.at(-1), ['done']);
+    const responses = lines.filter(([label]) => label.startsWith('response ')).length;
+    const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'SERVER').length >= responses);
+    const servers = spans.filter((s) => s.kind === 'SERVER');
+    // The SERVER spans named from the routes, plugin prefixes included; none for a 404.
+    const names = Object.fromEntries(servers.map((s) => [s.attributes['url.path'], s.name]));
+    const routes = ['/plain', '/reply-send', '/route-hooks', '/hook-throws', '/hook-done-error', '/hook-rejects', '/hook-replies', '/hook-replies-async', '/handler-throws', '/plugin/fails', '/plugin/child/deeper'];
+    assert.deepEqual(names, { ...Object.fromEntries(routes.map((r) => [r, `GET ${r}`])), '/plugin/inside/5': 'GET /plugin/inside/:id', '/nowhere': 'GET' });
+    // A span for every request hook, callback and async style alike, and for the handler:
+    // GET /plain (SERVER)
+    // ├─ hook - onRequest - cb-onRequest, hook - onRequest - async-onRequest, … preValidation, preHandler
+    // ├─ handler - /plain
+    // └─ hook - onSend - cbOnSend, hook - onSend - asyncOnSend
+    const plain = servers.find((s) => s.attributes['url.path'] === '/plain');
+    const children = spans.filter((s) => s.parentSpanId === plain.spanId).map((s) => s.name).sort();
+    const hooks = ['onRequest', 'preValidation', 'preHandler'].flatMap((h) => [`hook - ${h} - cb-${h}`, `hook - ${h} - async-${h}`]);
+    assert.deepEqual(children, [...hooks, 'handler - /plain', 'hook - onSend - cbOnSend', 'hook - onSend - asyncOnSend'].sort());
+    // A hook that throws, calls done(err) or rejects: its span is the one in ERROR.
+    for (const name of ['hook - preHandler - throws', 'hook - preHandler - doneError', 'hook - onRequest - rejects']) {
+      assert.equal(spans.find((s) => s.name === name)?.status.code, 'ERROR', name);
+    }
+  });
+}
