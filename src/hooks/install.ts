@@ -114,9 +114,10 @@ function applyEntry(entry: Entry, exports: unknown, version: string | undefined,
   try {
     const wrapsBefore = wrapCount();
     const result = withUndoJournal(() => apply(exports, version));
-    if (wrapCount() === wrapsBefore && !entry.isWatcher && entry.gateOnly !== true) {
+    // Patched in place (no replacement exports) without a single wrap: nothing it expected was there.
+    if (result === undefined && wrapCount() === wrapsBefore && !entry.isWatcher && entry.gateOnly !== true) {
       warnUnexpectedShape(entry, where, 'has none of the functions its patch wraps');
-      return result === undefined ? exports : result;
+      return exports;
     }
     log.debug(`${entry.id}: ${entry.isWatcher ? 'watching' : 'patched'} ${where}`);
     if (!entry.isWatcher) patched.push({ id: entry.id, module: entry.module, file: entry.file, version });
