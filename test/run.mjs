@@ -16,7 +16,8 @@ function collect(dir) {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...collect(path));
-    // Relative to test/: a checkout whose own path contains the filter (…/wt-w3c/) selects nothing extra.
+    // The filter is matched against the path inside test/, not the absolute one: a checkout in
+    // a folder whose name contains it (/tmp/wt-oddcalls for `odd`) must not select every file.
     else if (name.endsWith('.test.mjs') && (!filter || relative(here, path).includes(filter))) out.push(path);
   }
   return out;

@@ -19,7 +19,8 @@ import { installRequireHook } from './require-hook';
 import { targetFileName, targetModuleName } from './select';
 import { satisfies } from './semver';
 import type { ModuleWatcher } from './watch';
-import { reportOnce, withUndoJournal } from './wrap';
+import { reportOnce, withUndoJournal, wrapCount } from './wrap';
+import { versionGateOnly } from '../kit/definition';
 import { isLogLevelEnabled, log } from '../log';
 
 type Apply = (exports: unknown, version: string | undefined) => unknown;
@@ -34,6 +35,8 @@ interface Entry {
   readonly isWatcher: boolean;
   /** An instrumentation the user turned off: hooked only at debug level, to say why it is not traced. */
   readonly disabledBy?: string;
+  /** A main entry that only gates the version (versionGateOnly): it wraps nothing by design. */
+  readonly gateOnly?: boolean;
   readonly load: () => Apply;
   apply?: Apply;
   loadFailed?: boolean;
@@ -109,7 +112,13 @@ function applyEntry(entry: Entry, exports: unknown, version: string | undefined,
   }
   const apply = entry.apply;
   try {
+    const wrapsBefore = wrapCount();
     const result = withUndoJournal(() => apply(exports, version));
+    // Patched in place (no replacement exports) without a single wrap: nothing it expected was there.
+    if (result === undefined && wrapCount() === wrapsBefore && !entry.isWatcher && entry.gateOnly !== true) {
+      warnUnexpectedShape(entry, where, 'has none of the functions its patch wraps');
+      return exports;
+    }
     log.debug(`${entry.id}: ${entry.isWatcher ? 'watching' : 'patched'} ${where}`);
     if (!entry.isWatcher) patched.push({ id: entry.id, module: entry.module, file: entry.file, version });
     return result === undefined ? exports : result;
@@ -117,6 +126,22 @@ function applyEntry(entry: Entry, exports: unknown, version: string | undefined,
     reportOnce('OTELI_E_PATCH_FAILED', `${entry.id}: patching ${where} threw; the module is left unpatched`, err);
     return exports;
   }
+}
+
+const shapeWarned = new Set<string>();
+
+/**
+ * A module of a supported version whose exports are not what its patch expects (a fork, a
+ * stub, a mock, a bundler's rewrite): it runs untouched, and one warning per instrumentation says
+ * that it is not traced, and why.
+ */
+function warnUnexpectedShape(entry: Entry, where: string, what: string): void {
+  if (shapeWarned.has(entry.id)) {
+    log.debug(`${entry.id}: ${where} ${what}; not instrumented`);
+    return;
+  }
+  shapeWarned.add(entry.id);
+  log.warnOnce('OTELI_W_UNEXPECTED_SHAPE', `${entry.id}: ${where} ${what}; not instrumented`);
 }
 
 /**
@@ -177,7 +202,11 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
       return exports;
     }
     if ((typeof exports !== 'object' || exports === null) && typeof exports !== 'function') {
-      log.debug(`${name} exports a ${exports === null ? 'null' : typeof exports}, which cannot be patched`);
+      const what = `exports ${exports === null ? 'null' : `a ${typeof exports}`}`;
+      const version = basedir === undefined ? undefined : packageVersion(basedir);
+      const patching = all.find((e) => e.disabledBy === undefined && !e.isWatcher && e.gateOnly !== true && inRange(e, version, false));
+      if (patching !== undefined) warnUnexpectedShape(patching, `${name}${version === undefined ? '' : `@${version}`}${basedir ? ` (${basedir})` : ''}`, what);
+      else log.debug(`${name} ${what}, which cannot be patched`);
       return exports;
     }
     if (handled.has(exports)) {
@@ -234,6 +263,7 @@ function addDefinition(def: InstrumentationDefinition, ctx: (() => Instrumentati
       versions: target.versions,
       isWatcher: false,
       disabledBy,
+      gateOnly: target.load === versionGateOnly,
       load: () => {
         const patch = target.load();
         if (typeof patch !== 'function') throw new TypeError(`load() returned ${typeof patch}, not a function`);

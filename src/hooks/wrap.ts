@@ -38,9 +38,26 @@ export function wrap<T extends object, K extends keyof T>(
     log.debug(`wrap ${label}: target is not an object, skipped`);
     return false;
   }
-  const original = target[name];
+  // Read through the descriptor, not `target[name]`: a getter (which may throw, or hand out a
+  // new function on every read) is the library's business, and is left alone, as is a property
+  // that cannot be replaced (a frozen prototype).
+  const found = findProperty(target, name);
+  if (found === undefined) {
+    log.debug(`wrap ${label}: no such property, skipped`);
+    return false;
+  }
+  const { descriptor, own } = found;
+  if (!('value' in descriptor)) {
+    log.debug(`wrap ${label}: an accessor property, skipped`);
+    return false;
+  }
+  const original = descriptor.value as T[K];
   if (typeof original !== 'function') {
     log.debug(`wrap ${label}: not a function (${typeof original}), skipped`);
+    return false;
+  }
+  if (own ? descriptor.configurable !== true && descriptor.writable !== true : !Object.isExtensible(target) || descriptor.writable !== true) {
+    log.debug(`wrap ${label}: cannot be replaced (read-only), skipped`);
     return false;
   }
   if (originals.has(original as AnyFunction)) {
@@ -62,11 +79,30 @@ export function wrap<T extends object, K extends keyof T>(
     // namespace from import-in-the-middle) does not have.
     setProperty(target, name, wrapper);
   }
+  wrapsMade++;
   journal?.push(() => {
     if (target[name] === wrapper) setProperty(target, name, original);
   });
   return true;
 }
+
+/** The property's descriptor, from the target or the first prototype that has it. */
+function findProperty(target: object, name: PropertyKey): { descriptor: PropertyDescriptor; own: boolean } | undefined {
+  let holder: object | null = target;
+  while (holder !== null) {
+    const descriptor = Object.getOwnPropertyDescriptor(holder, name);
+    if (descriptor !== undefined) return { descriptor, own: holder === target };
+    holder = Object.getPrototypeOf(holder) as object | null;
+  }
+  return undefined;
+}
+
+/** How many wraps were made in this process: the hook layer tells a patch that found nothing to wrap. */
+export function wrapCount(): number {
+  return wrapsMade;
+}
+
+let wrapsMade = 0;
 
 function setProperty<T extends object, K extends keyof T>(target: T, name: K, value: T[K]): void {
   const enumerable = Object.prototype.propertyIsEnumerable.call(target, name);

@@ -75,8 +75,9 @@ export function containedWrap<T extends object, K extends keyof T>(
         originalError = savedError;
       }
     };
-    // Same name and arity as the original, for code (and stack traces) that read them.
-    Object.defineProperty(guarded, 'name', { value: traced.name || plain.name, configurable: true });
+    // Same name and arity as the original, for code that reads them: the original's name even
+    // when it has none (pg 8.0's `Client.prototype.query = function (…)` is anonymous).
+    Object.defineProperty(guarded, 'name', { value: plain.name, configurable: true });
     Object.defineProperty(guarded, 'length', { value: plain.length, configurable: true });
     return guarded as unknown as T[K];
   });

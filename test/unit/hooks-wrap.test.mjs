@@ -49,6 +49,30 @@ test('wrap skips what it cannot wrap', () => {
   assert.deepEqual(t, { value: 1 });
 });
 
+test('wrap leaves accessors and read-only functions alone, without reading or throwing', () => {
+  // A library's getter is its own business (it may throw, or build a new function per read); a
+  // frozen prototype cannot take a wrapper. Neither is an error of ours: skipped, nothing thrown.
+  let reads = 0;
+  const withGetter = {};
+  Object.defineProperty(withGetter, 'query', { get() { reads++; throw new Error('off limits'); }, configurable: true });
+  assert.equal(wrap(withGetter, 'query', plusOne), false);
+  assert.equal(reads, 0);
+  const locked = Object.freeze({ add: (a, b) => a + b });
+  assert.equal(wrap(locked, 'add', plusOne), false);
+  assert.equal(locked.add(1, 2), 3);
+  // Inherited and read-only, or inherited into an object that takes no new property.
+  const readOnlyProto = Object.create(Object.defineProperty({}, 'add', { value: (a, b) => a + b, writable: false, configurable: true }));
+  assert.equal(wrap(readOnlyProto, 'add', plusOne), false);
+  const sealed = Object.preventExtensions(Object.create({ add: (a, b) => a + b }));
+  assert.equal(wrap(sealed, 'add', plusOne), false);
+  // Inherited and writable: wrapped on the target, the prototype untouched (http.Server#emit).
+  const proto = { add: (a, b) => a + b };
+  const child = Object.create(proto);
+  assert.equal(wrap(child, 'add', plusOne), true);
+  assert.equal(child.add(1, 2), 4);
+  assert.equal(proto.add(1, 2), 3);
+});
+
 test('wrap works on null-prototype objects (ES module namespaces)', () => {
   const ns = Object.create(null);
   ns.add = (a, b) => a + b;

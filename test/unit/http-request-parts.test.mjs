@@ -10,16 +10,16 @@ const incoming = require('../../dist/instrumentations/http/incoming-attributes.j
 
 test('readRequestTarget: a URL string, options overriding it, defaults per module', () => {
   assert.deepEqual(readRequestTarget(['http://u:p@example.com:8080/a?b=1'], 'http'), {
-    method: 'GET', scheme: 'http', hostname: 'example.com', port: 8080, path: '/a?b=1', hasUserinfo: true, optionsIndex: -1,
+    method: 'GET', scheme: 'http', hostname: 'example.com', port: 8080, path: '/a?b=1', hasUserinfo: true, optionsIndex: -1, urlGiven: true,
   });
   assert.deepEqual(readRequestTarget([new URL('https://[::1]/x'), { method: 'post' }, () => {}], 'https'), {
-    method: 'POST', scheme: 'https', hostname: '::1', port: 443, path: '/x', hasUserinfo: false, optionsIndex: 1,
+    method: 'POST', scheme: 'https', hostname: '::1', port: 443, path: '/x', hasUserinfo: false, optionsIndex: 1, urlGiven: true,
   });
   assert.deepEqual(readRequestTarget([{ host: 'h', path: '/p', auth: 'a:b' }], 'https'), {
-    method: 'GET', scheme: 'https', hostname: 'h', port: 443, path: '/p', hasUserinfo: true, optionsIndex: 0,
+    method: 'GET', scheme: 'https', hostname: 'h', port: 443, path: '/p', hasUserinfo: true, optionsIndex: 0, urlGiven: false,
   });
   assert.deepEqual(readRequestTarget([{}, () => {}], 'http'), {
-    method: 'GET', scheme: 'http', hostname: 'localhost', port: 80, path: '/', hasUserinfo: false, optionsIndex: 0,
+    method: 'GET', scheme: 'http', hostname: 'localhost', port: 80, path: '/', hasUserinfo: false, optionsIndex: 0, urlGiven: false,
   });
   assert.throws(() => readRequestTarget(['not a url'], 'http'), 'Node would throw too: we leave the call to it');
 });
@@ -29,7 +29,7 @@ test('argsWithHeaders: copies options and headers, keeps the app casing, never m
   const options = { host: 'h', headers: appHeaders };
   const cb = () => {};
   const args = [options, cb];
-  const out = argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' });
+  const out = argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' }, 'http');
   assert.deepEqual(appHeaders, { 'X-App': '1' }, 'app headers untouched');
   assert.deepEqual(Object.keys(options), ['host', 'headers']);
   assert.notEqual(out[0], options);
@@ -39,14 +39,14 @@ test('argsWithHeaders: copies options and headers, keeps the app casing, never m
 
   class Opts { get hostname() { return 'from-proto'; } }
   const inherited = new Opts();
-  const out2 = argsWithHeaders([inherited], readRequestTarget([inherited], 'http'), { traceparent: 'tp' });
+  const out2 = argsWithHeaders([inherited], readRequestTarget([inherited], 'http'), { traceparent: 'tp' }, 'http');
   assert.equal(out2[0].hostname, 'from-proto', 'prototype properties still visible to Node');
 });
 
 test('argsWithHeaders: (url) and (url, cb) get an options object Node merges', () => {
   const cb = () => {};
   const args = ['http://h/p', cb];
-  assert.deepEqual(argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' }), [
+  assert.deepEqual(argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' }, 'http'), [
     'http://h/p', { headers: { traceparent: 'tp' } }, cb,
   ]);
 });
@@ -54,16 +54,54 @@ test('argsWithHeaders: (url) and (url, cb) get an options object Node merges', (
 test('argsWithHeaders: array headers, flat and paired, are extended in kind', () => {
   const flat = ['X-A', '1'];
   const a1 = [{ headers: flat }];
-  assert.deepEqual(argsWithHeaders(a1, readRequestTarget(a1, 'http'), { traceparent: 'tp' })[0].headers, ['X-A', '1', 'traceparent', 'tp']);
+  assert.deepEqual(argsWithHeaders(a1, readRequestTarget(a1, 'http'), { traceparent: 'tp' }, 'http')[0].headers, ['X-A', '1', 'traceparent', 'tp']);
   assert.deepEqual(flat, ['X-A', '1']);
   // A propagation header already in a list (any case) is replaced, not sent twice.
   const stale = [{ headers: ['Traceparent', 'old', 'X-A', '1', 'BAGGAGE', 'k=v'] }];
-  assert.deepEqual(argsWithHeaders(stale, readRequestTarget(stale, 'http'), { traceparent: 'tp', baggage: 'k=w' })[0].headers, ['X-A', '1', 'traceparent', 'tp', 'baggage', 'k=w']);
+  assert.deepEqual(argsWithHeaders(stale, readRequestTarget(stale, 'http'), { traceparent: 'tp', baggage: 'k=w' }, 'http')[0].headers, ['X-A', '1', 'traceparent', 'tp', 'baggage', 'k=w']);
   const stalePairs = [{ headers: [['traceparent', 'old'], ['X-A', '1']] }];
-  assert.deepEqual(argsWithHeaders(stalePairs, readRequestTarget(stalePairs, 'http'), { traceparent: 'tp' })[0].headers, [['X-A', '1'], ['traceparent', 'tp']]);
+  assert.deepEqual(argsWithHeaders(stalePairs, readRequestTarget(stalePairs, 'http'), { traceparent: 'tp' }, 'http')[0].headers, [['X-A', '1'], ['traceparent', 'tp']]);
   const paired = [['X-A', '1']];
   const a2 = ['http://h/', { headers: paired }];
-  assert.deepEqual(argsWithHeaders(a2, readRequestTarget(a2, 'http'), { traceparent: 'tp' })[1].headers, [['X-A', '1'], ['traceparent', 'tp']]);
+  assert.deepEqual(argsWithHeaders(a2, readRequestTarget(a2, 'http'), { traceparent: 'tp' }, 'http')[1].headers, [['X-A', '1'], ['traceparent', 'tp']]);
+});
+
+test('argsWithHeaders: Node does with our arguments what it does with the app\'s, for every shape of call', () => {
+  // The oracle is Node itself: the same call made with the app's arguments and with ours must
+  // give a request to the same place, with the same callback taken (or, as https.request(url,
+  // null, cb) does, dropped), plus our header. Requests are destroyed before they connect.
+  const describeRequest = (req, cb) => {
+    const out = { host: req.host, path: req.path, method: req.method, protocol: req.protocol, takesCallback: req.listeners('response').includes(cb) };
+    req.on('error', () => {});
+    req.destroy();
+    return out;
+  };
+  const url = 'http://127.0.0.1:9/p?q=1';
+  const secure = 'https://127.0.0.1:9/p?q=1';
+  const shapes = {
+    http: [[url, null], [url, undefined], [url], [url, 'cb'], [url, {}, 'cb'], [undefined, 'cb'], [null, 'cb'], [{ host: '127.0.0.1', port: 9 }, 'cb'], [{ port: 9 }], [new URL(url), null, 'cb'], [url, 0, 'cb']],
+    https: [[secure, null, 'cb'], [secure, undefined, 'cb'], [secure, 'cb'], [secure], [undefined, 'cb'], [null, 'cb'], ['cb'], [{ host: '127.0.0.1', port: 9 }, 'cb'], [new URL(secure), null, 'cb'], [secure, 0, 'cb'], [secure, 42, 'cb']],
+  };
+  for (const scheme of ['http', 'https']) {
+    const mod = require(`node:${scheme}`);
+    for (const shape of shapes[scheme]) {
+      for (const entry of ['request', 'get']) {
+        const cb = () => {};
+        const args = shape.map((a) => (a === 'cb' ? cb : a));
+        const label = `${scheme}.${entry}(${shape.map((a) => (a === 'cb' ? 'cb' : typeof a === 'string' ? 'url' : String(a?.constructor?.name ?? a))).join(', ')})`;
+        const expected = describeRequest(mod[entry](...args), cb);
+        const ours = argsWithHeaders(args, readRequestTarget(args, scheme), { traceparent: 'tp' }, scheme);
+        const req = mod[entry](...ours);
+        assert.equal(req.getHeader('traceparent'), 'tp', label);
+        assert.deepEqual(describeRequest(req, cb), expected, label);
+      }
+    }
+  }
+});
+
+test('argsWithHeaders: a flat header list of odd length is left for Node to refuse', () => {
+  const args = [{ host: 'h', headers: ['X-A', '1', 'X-B'] }];
+  assert.deepEqual(argsWithHeaders(args, readRequestTarget(args, 'http'), { traceparent: 'tp' }, 'http'), args);
 });
 
 test('Host header → server.address / server.port, default port per scheme', () => {

@@ -81,3 +81,15 @@ test('stood down: calls go straight to the original; this, arguments, name and l
   assert.equal(t.add.name, 'add');
   assert.equal(t.add.length, 2);
 });
+
+test('the wrapper has the original\'s name, also when the original has none', () => {
+  // pg 8.0's `Client.prototype.query = function (config, values, callback) {…}` is anonymous:
+  // `client.query.name` is '' without us, and must not become the name of our wrapper.
+  const t = { query: [function (a, b, c) { return [a, b, c]; }][0] };
+  assert.equal(t.query.name, '');
+  containedWrap('test', () => false, t, 'query', (original) => function query(...args) {
+    return original.apply(this, args);
+  });
+  assert.equal(t.query.name, '');
+  assert.equal(t.query.length, 3);
+});

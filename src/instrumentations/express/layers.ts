@@ -177,8 +177,9 @@ export function runLayer(
   const originalNext = call.next;
   const next = function next(this: unknown, err?: unknown): unknown {
     if (!open.done) {
-      // Passed on without an error: this route did not handle the request after all.
-      if (open.isRoute && (err === undefined || err === 'route' || err === 'router')) record.route = open.previousRoute;
+      // Passed on without an error: this route did not handle the request after all, unless it
+      // answered first (a handler that sends, then calls next() again, or lets a logger run).
+      if (open.isRoute && (err === undefined || err === 'route' || err === 'router') && call.res?.headersSent !== true) record.route = open.previousRoute;
       finish(state, open, err);
     }
     // eslint-disable-next-line prefer-rest-params

@@ -40,7 +40,8 @@ export function createFastifyHandlers(ctx: InstrumentationContext<FastifySetting
 
   function onInitialization(message: unknown): void {
     const instance = (message as { fastify?: FastifyInstance } | null)?.fastify;
-    if (instance === undefined || typeof instance.addHook !== 'function' || instrumented.has(instance) || ctx.isStoodDown()) return;
+    // Anything but an object with addHook (a fake, a stub, a message of another publisher) is left alone.
+    if (instance === null || typeof instance !== 'object' || typeof instance.addHook !== 'function' || instrumented.has(instance) || ctx.isStoodDown()) return;
     const version = typeof instance.version === 'string' ? instance.version : ctx.loadedVersion('fastify');
     // fastify 3.21+ publishes the channel too; the hook layer warned about its version.
     if (version === undefined || !satisfies(version, SUPPORTED)) {

@@ -222,7 +222,7 @@ function planClientCall(
     }
     return {
       span,
-      args: hasInjected ? argsWithHeaders(args, target, injected) : args,
+      args: hasInjected ? argsWithHeaders(args, target, injected, moduleScheme) : args,
       method,
       serverAddress: target.hostname,
       serverPort: target.port,

@@ -21,6 +21,8 @@ export interface OutgoingRequestTarget {
   readonly hasUserinfo: boolean;
   /** Index of the options object in the arguments, or -1 when the call had none. */
   readonly optionsIndex: number;
+  /** Whether the first argument is a URL (string or URL object), so options come second. */
+  readonly urlGiven: boolean;
 }
 
 interface UrlLike {
@@ -81,7 +83,7 @@ export function readRequestTarget(args: ArrayLike<unknown>, moduleScheme: 'http'
   const port = Number(options?.port || url?.port || defaultPort);
   const path = options?.path || (url !== undefined ? `${url.pathname}${url.search}` : '/');
   const hasUserinfo = Boolean(options?.auth) || (url !== undefined && (url.username !== '' || url.password !== ''));
-  return { method, scheme, hostname, port, path, hasUserinfo, optionsIndex };
+  return { method, scheme, hostname, port, path, hasUserinfo, optionsIndex, urlGiven: url !== undefined };
 }
 
 /** A copy of the options with the same prototype and property descriptors. */
@@ -98,6 +100,9 @@ function mergeHeaders(appHeaders: unknown, injected: Record<string, string>): un
     if (appHeaders.length > 0 && Array.isArray(appHeaders[0])) {
       return [...appHeaders.filter((pair: unknown[]) => !isInjected(pair[0])), ...Object.entries(injected)];
     }
+    // Node throws ERR_INVALID_ARG_VALUE, naming the app's list, for a flat list of odd length:
+    // made even by ours it would throw another error instead.
+    if (appHeaders.length % 2 !== 0) return appHeaders;
     const flat: unknown[] = [];
     for (let i = 0; i < appHeaders.length; i += 2) {
       if (!isInjected(appHeaders[i])) flat.push(appHeaders[i], appHeaders[i + 1]);
@@ -110,22 +115,43 @@ function mergeHeaders(appHeaders: unknown, injected: Record<string, string>): un
   return Object.assign({}, appHeaders as OutgoingHttpHeaders | undefined, injected);
 }
 
-/** The arguments to call Node with: the app's, with `injected` headers added to a copy. */
+/**
+ * The arguments to call Node with: the app's, with `injected` headers added to a copy of its
+ * options, or in an options object of ours where it gave none. Where ours goes follows how each
+ * module reads its arguments, so that Node does with them exactly what it would have done with
+ * the app's (the same callback taken or ignored, the same error thrown):
+ *
+ * - `http`'s ClientRequest(input, options, cb) merges `options` into the URL's parts whatever it
+ *   is (`Object.assign`), and without a URL takes `input` as the options and the next argument as
+ *   the callback. So a slot that holds no options object (`(url, null, cb)`, `(undefined, cb)`) is
+ *   replaced by ours, and only a callback right after the URL is moved one place on.
+ * - `https.request(...args)` merges the argument after the URL only when it is truthy and not a
+ *   function, and hands the rest to ClientRequest as they are: `https.request(url, null, cb)` drops
+ *   the callback. So ours is inserted before a falsy argument or a function, keeping the app's
+ *   arguments in the places Node reads them from.
+ */
 export function argsWithHeaders(
   args: ArrayLike<unknown>,
   target: OutgoingRequestTarget,
   injected: Record<string, string>,
+  moduleScheme: 'http' | 'https',
 ): unknown[] {
   const copy = Array.prototype.slice.call(args) as unknown[];
   if (target.optionsIndex === -1) {
-    // (url) or (url, cb): Node merges an options object given after the URL.
-    copy.splice(1, 0, { headers: injected });
+    const at = target.urlGiven ? 1 : 0;
+    const slot = copy[at];
+    const insert = moduleScheme === 'https' ? !slot || typeof slot === 'function' : target.urlGiven && typeof slot === 'function';
+    if (insert) copy.splice(at, 0, { headers: injected });
+    else copy[at] = { headers: injected };
     return copy;
   }
   const options = copy[target.optionsIndex] as { headers?: unknown };
+  const headers = mergeHeaders(options.headers, injected);
+  // A header list Node refuses (a flat list of odd length): the call goes as the app made it.
+  if (headers === options.headers) return copy;
   const patched = copyOptions(options);
   Object.defineProperty(patched, 'headers', {
-    value: mergeHeaders(options.headers, injected),
+    value: headers,
     writable: true,
     enumerable: true,
     configurable: true,

@@ -165,7 +165,24 @@ function queryAttributes(client: ClientLike, shape: QueryShape, settings: PgSett
   return { name, attributes };
 }
 
-/** Replaces a submittable's completion methods so the span ends with it (any Submittable has them). */
+/** Sets an own property of an app object without changing its keys: enumerable only if it was. */
+function defineOwn(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, {
+    configurable: true,
+    writable: true,
+    enumerable: Object.prototype.propertyIsEnumerable.call(target, name),
+    value,
+  });
+}
+
+/**
+ * A submittable (pg.Query, pg-cursor, pg-query-stream, any object with `submit`) ends its span
+ * when pg hands it the end of its query (`handleReadyForQuery`) or an error (`handleError`); both
+ * run in the caller's context, and so do the callback pg calls from them and every event the
+ * submittable emits (they come from the connection's socket callbacks). Own, non-enumerable
+ * properties: its keys, listeners (`q.listeners('row')` are the app's functions) and `callback`
+ * stay what they were, which context.bind(emitter) would not leave.
+ */
 function endWithSubmittable(submittable: Record<string, unknown>, run: QueryRun, caller: Context): void {
   let ended = false;
   const once = (error?: unknown): void => {
@@ -176,23 +193,24 @@ function endWithSubmittable(submittable: Record<string, unknown>, run: QueryRun,
   for (const [method, failing] of [['handleReadyForQuery', false], ['handleError', true]] as const) {
     const original = submittable[method];
     if (typeof original !== 'function') continue;
-    // Own and not enumerable: the object's keys stay what they were.
-    Object.defineProperty(submittable, method, {
-      configurable: true,
-      writable: true,
-      enumerable: Object.prototype.propertyIsEnumerable.call(submittable, method),
-      value: function (this: unknown, ...args: unknown[]): unknown {
-        try {
-          once(failing ? args[0] : undefined);
-        } catch {
-          // recording is best effort
-        }
-        return (original as AnyFunction).apply(this, args);
-      },
+    defineOwn(submittable, method, function (this: unknown): unknown {
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        once(failing ? arguments[0] : undefined);
+      } catch {
+        // recording is best effort
+      }
+      // eslint-disable-next-line prefer-rest-params
+      return context.with(caller, Reflect.apply, undefined, original as AnyFunction, this, arguments);
     });
   }
-  // A stream's events (pg-query-stream, pg-cursor) come from the connection's socket callbacks.
-  if (typeof (submittable as { on?: unknown }).on === 'function') context.bind(caller, submittable);
+  const emit = submittable.emit;
+  if (typeof emit === 'function') {
+    defineOwn(submittable, 'emit', function (this: unknown): unknown {
+      // eslint-disable-next-line prefer-rest-params
+      return context.with(caller, Reflect.apply, undefined, emit as AnyFunction, this, arguments);
+    });
+  }
 }
 
 /** `callback` as one that ends the span first (with the error it gets), then runs in the caller's context. */
@@ -204,23 +222,29 @@ function endingCallback(callback: AnyFunction, run: QueryRun, caller: Context): 
   };
 }
 
-/** Runs the original in the span's context; a throw ends the span, a promise ends it when it settles. */
-function callEnding(run: QueryRun, inSpan: Context, original: AnyFunction, self: unknown, args: unknown[], settles: boolean): unknown {
-  let result: unknown;
-  try {
-    result = context.with(inSpan, original, self, ...args);
-  } catch (error) {
-    endQuery(run, error);
-    throw error;
-  }
-  if (settles && result !== null && typeof (result as Promise<unknown>)?.then === 'function') {
-    (result as Promise<unknown>).then(
-      () => endQuery(run),
-      (error) => endQuery(run, error),
-    );
-  }
-  return result;
+/**
+ * The promise the app gets: pg's, followed to end the span. The follower is what the app gets,
+ * not a handler on the side: a second handler on pg's promise would count as the app handling
+ * it, so a rejection nobody handles would no longer crash the process (Node's default) as it
+ * does without us, and V8 stops an error's async stack at a promise with two handlers, so the
+ * app's `await` frames would go missing from it. The same class (`.then` keeps it), the same
+ * value or error object.
+ */
+function followed(run: QueryRun, promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      endQuery(run);
+      return value;
+    },
+    (error) => {
+      endQuery(run, error);
+      throw error;
+    },
+  );
 }
+
+const isThenable = (value: unknown): value is Promise<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 
 /** The wrapper of Client.prototype.query. */
 export function makeQueryWrapper(tracer: Tracer, settings: PgSettings, duration: Histogram | undefined) {
@@ -235,27 +259,84 @@ export function makeQueryWrapper(tracer: Tracer, settings: PgSettings, duration:
       const caller = context.active();
       const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, caller);
       const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: true, text: shape.text };
-      const inSpan = trace.setSpan(caller, span);
-      if (shape.submittable !== undefined) endWithSubmittable(shape.submittable as Record<string, unknown>, run, caller);
-      if (shape.callbackAt !== -1) args[shape.callbackAt] = endingCallback(args[shape.callbackAt] as AnyFunction, run, caller);
-      // A submittable or a callback ends the span itself; otherwise pg returned a promise.
-      return callEnding(run, inSpan, original, this, args, shape.submittable === undefined && shape.callbackAt === -1);
+      // pg's own code runs in the caller's context, not the span's: nothing it runs synchronously
+      // is traced, and the frames of a context switch would push the app's own frames off the end
+      // of an error pg throws (Error.stackTraceLimit).
+      let result: unknown;
+      try {
+        if (shape.submittable !== undefined) {
+          // The submittable ends the span; pg stores a callback given here as its `callback`.
+          endWithSubmittable(shape.submittable as Record<string, unknown>, run, caller);
+          return original.apply(this, args);
+        }
+        const config = args[0];
+        if (shape.callbackAt !== -1) {
+          const callback = args[shape.callbackAt] as AnyFunction;
+          const wrapped = endingCallback(callback, run, caller);
+          args[shape.callbackAt] = wrapped;
+          try {
+            return original.apply(this, args);
+          } finally {
+            // pg 8.0.3 (and those after it, until it copied the config) writes the callback into
+            // the app's config object: the app's there, not ours.
+            if (typeof config === 'object' && (config as { callback?: unknown }).callback === wrapped) (config as { callback?: unknown }).callback = callback;
+          }
+        }
+        const stored = typeof config === 'object' ? (config as { callback?: unknown }).callback : undefined;
+        if (typeof stored === 'function') {
+          // A config object with its own `callback` (pg's form, or one pg wrote there earlier):
+          // ours in its place while pg reads it, the app's again after.
+          const wrapped = endingCallback(stored as AnyFunction, run, caller);
+          if (Reflect.set(config as object, 'callback', wrapped)) {
+            try {
+              return original.apply(this, args);
+            } finally {
+              if ((config as { callback?: unknown }).callback === wrapped) (config as { callback?: unknown }).callback = stored;
+            }
+          }
+        }
+        result = original.apply(this, args);
+      } catch (error) {
+        endQuery(run, error);
+        throw error;
+      }
+      if (isThenable(result)) return followed(run, result);
+      // No callback, no promise: a pg we do not know; nothing will tell us the end.
+      span.end();
+      return result;
     };
 }
 
-/** The wrapper of `connect` (Client's, kind CLIENT; Pool's, kind INTERNAL: the wait for a connection). */
-export function makeConnectWrapper(tracer: Tracer, spanName: string, kind: SpanKind, connectionOf: (self: any) => ClientLike | undefined) {
+/**
+ * The wrapper of `connect` (Client's, kind CLIENT; Pool's, kind INTERNAL: the wait for a
+ * connection). Only the pool's runs in its span's context, so that the client it connects gets
+ * its pg.connect span as a child; the client's own runs in the caller's, as query does (nothing
+ * in it is traced, and the frames of a context switch would push the app's own frames off the
+ * end of the error pg makes for a second connect()).
+ */
+export function makeConnectWrapper(tracer: Tracer, spanName: string, kind: SpanKind, connectionOf: (self: any) => ClientLike | undefined, nests: boolean) {
   return (original: AnyFunction): AnyFunction =>
     function connect(this: unknown, callback?: unknown): unknown {
       const caller = context.active();
       const attributes = connectionAttributes(connectionOf(this));
       const span = tracer.startSpan(spanName, { kind, attributes }, caller);
       const run: QueryRun = { span, startedAt: performance.now(), attributes, measured: false };
-      const inSpan = trace.setSpan(caller, span);
-      if (typeof callback === 'function') return context.with(inSpan, original, this, endingCallback(callback as AnyFunction, run, caller));
-      const result = callEnding(run, inSpan, original, this, Array.prototype.slice.call(arguments), true);
+      const inSpan = nests ? trace.setSpan(caller, span) : undefined;
+      if (typeof callback === 'function') {
+        const ending = endingCallback(callback as AnyFunction, run, caller);
+        return inSpan === undefined ? original.call(this, ending) : context.with(inSpan, original, this, ending);
+      }
+      let result: unknown;
+      try {
+        // eslint-disable-next-line prefer-rest-params
+        result = inSpan === undefined ? original.apply(this, arguments as unknown as unknown[]) : context.with(inSpan, Reflect.apply, undefined, original, this, arguments);
+      } catch (error) {
+        endQuery(run, error);
+        throw error;
+      }
+      if (isThenable(result)) return followed(run, result);
       // No callback and no promise (a pg-pool that answers otherwise): nothing to wait for.
-      if (result === null || typeof (result as Promise<unknown>)?.then !== 'function') span.end();
+      span.end();
       return result;
     };
 }
