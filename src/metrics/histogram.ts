@@ -4,9 +4,11 @@
  * spec's overflow point, `{otel.metric.overflow: true}`, which counts toward the limit, so a
  * route or status code gone wild costs bounded memory and loses no count.
  *
- * The attribute set is keyed by its values in the order the caller gives them: every recorder is
- * ours and builds its attributes in one fixed order, which makes a sorted key unnecessary work
- * on every request.
+ * The attribute set is found by its names and values in the order the caller gives them (every
+ * recorder is ours and builds its attributes in one fixed order, so sorting would be wasted work),
+ * through an index of nested Maps: a lookup reads the caller's own strings, whose hashes V8 keeps,
+ * where a key string built per measurement would be a new string to allocate and hash on every
+ * request.
  */
 import type { Attributes } from '../sdk/types';
 import type { HistogramDefinition } from './instruments';
@@ -33,14 +35,20 @@ export interface HistogramSnapshot {
   readonly points: readonly HistogramPoint[];
 }
 
-function attributeKey(attributes: Attributes): string {
-  let key = '';
-  for (const name in attributes) key += `${name}\u0000${String(attributes[name])}\u0001`;
-  return key;
+/** One step of the attribute-set index: attribute name → value → the next step. */
+interface IndexNode {
+  next: Map<string, Map<unknown, IndexNode>> | undefined;
+  point: HistogramPoint | undefined;
 }
 
+const newNode = (): IndexNode => ({ next: undefined, point: undefined });
+
+/** Arrays compare by content, not identity: an array value is indexed by its JSON. */
+const indexValue = (value: unknown): unknown => (typeof value === 'object' && value !== null ? JSON.stringify(value) : value);
+
 export class Histogram {
-  private points = new Map<string, HistogramPoint>();
+  private points: HistogramPoint[] = [];
+  private index: IndexNode = newNode();
   private intervalStartMs: number;
   private stopped = false;
   /** Measurements since the last collection: an exit flush is only needed when there are some. */
@@ -75,9 +83,10 @@ export class Histogram {
    */
   collect(temporality: Temporality): HistogramSnapshot {
     this.recordsSinceCollect = 0;
-    const points = [...this.points.values()];
+    const points = this.points;
     if (temporality === 'delta') {
-      this.points = new Map();
+      this.points = [];
+      this.index = newNode();
       this.intervalStartMs = this.now();
       return { definition: this.definition, temporality, points };
     }
@@ -87,24 +96,37 @@ export class Histogram {
   /** Metric export stopped for good: every point forgotten, and nothing recorded from now on. */
   stop(): void {
     this.stopped = true;
-    this.points = new Map();
+    this.points = [];
+    this.index = newNode();
   }
 
   private pointFor(attributes: Attributes): HistogramPoint {
-    const key = attributeKey(attributes);
-    let point = this.points.get(key);
-    if (point !== undefined) return point;
+    const found = this.find(attributes, false);
+    if (found !== undefined) return found;
     // One place stays for the overflow point itself.
-    if (this.points.size >= this.cardinalityLimit - 1) {
-      const overflowKey = attributeKey(OVERFLOW_ATTRIBUTES);
-      point = this.points.get(overflowKey);
-      if (point !== undefined) return point;
-      return this.newPoint(overflowKey, OVERFLOW_ATTRIBUTES);
-    }
-    return this.newPoint(key, { ...attributes });
+    if (this.points.length >= this.cardinalityLimit - 1) return this.find(OVERFLOW_ATTRIBUTES, true)!;
+    return this.find(attributes, true)!;
   }
 
-  private newPoint(key: string, attributes: Attributes): HistogramPoint {
+  /** The set's point; with `create`, made (with its index path) when missing. */
+  private find(attributes: Attributes, create: boolean): HistogramPoint | undefined {
+    let node = this.index;
+    for (const name in attributes) {
+      const value = indexValue(attributes[name]);
+      let byValue = node.next?.get(name);
+      let child = byValue?.get(value);
+      if (child === undefined) {
+        if (!create) return undefined;
+        if (byValue === undefined) (node.next ??= new Map()).set(name, (byValue = new Map()));
+        byValue.set(value, (child = newNode()));
+      }
+      node = child;
+    }
+    if (node.point === undefined && create) node.point = this.newPoint(attributes === OVERFLOW_ATTRIBUTES ? OVERFLOW_ATTRIBUTES : { ...attributes });
+    return node.point;
+  }
+
+  private newPoint(attributes: Attributes): HistogramPoint {
     const point: HistogramPoint = {
       attributes,
       startTimeUnixMs: this.intervalStartMs,
@@ -114,7 +136,7 @@ export class Histogram {
       max: -Infinity,
       bucketCounts: new Array<number>(this.definition.boundaries.length + 1).fill(0),
     };
-    this.points.set(key, point);
+    this.points.push(point);
     return point;
   }
 }

@@ -22,7 +22,6 @@ import { context, SpanKind, trace, type Context, type Span, type Tracer } from '
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorTypeForError, recordError } from '../../kit/errors';
 import { setRoute, webRecordOf, type WebRecord } from '../http-shared/web-record';
-import { ATTR_HTTP_ROUTE } from '../http-shared/semconv';
 import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
 
 export const ATTR_EXPRESS_TYPE = 'express.type';
@@ -161,11 +160,10 @@ export function runLayer(
       name,
       {
         kind: SpanKind.INTERNAL,
-        attributes: {
-          [ATTR_EXPRESS_TYPE]: type,
-          [ATTR_EXPRESS_NAME]: type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route!,
-          ...(route === undefined ? {} : { [ATTR_HTTP_ROUTE]: route }),
-        },
+        // Literal keys (ATTR_EXPRESS_TYPE, ATTR_EXPRESS_NAME, ATTR_HTTP_ROUTE): see http/server.ts recordServerDuration.
+        attributes: route === undefined
+          ? { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route! }
+          : { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route, 'http.route': route },
       },
       parent,
     );

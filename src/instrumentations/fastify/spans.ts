@@ -22,7 +22,6 @@
 import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorTypeForError, recordError } from '../../kit/errors';
-import { ATTR_HTTP_ROUTE } from '../http-shared/semconv';
 import { setRoute, webRecordOf } from '../http-shared/web-record';
 
 export const ATTR_FASTIFY_TYPE = 'fastify.type';
@@ -148,9 +147,10 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
 
 export function tracedHook(tracer: Tracer, hookName: string, fn: AnyFunction): AnyFunction {
   const callbackName = fn.name || '<anonymous>';
-  return traced(tracer, fn, `hook - ${hookName} - ${callbackName}`, { [ATTR_FASTIFY_TYPE]: 'hook', [ATTR_HOOK_NAME]: hookName, [ATTR_HOOK_CALLBACK_NAME]: callbackName }, false);
+  // Literal keys (ATTR_FASTIFY_TYPE, ATTR_HOOK_NAME, ATTR_HOOK_CALLBACK_NAME, ATTR_HTTP_ROUTE): see http/server.ts recordServerDuration.
+  return traced(tracer, fn, `hook - ${hookName} - ${callbackName}`, { 'fastify.type': 'hook', 'hook.name': hookName, 'hook.callback.name': callbackName }, false);
 }
 
 export function tracedHandler(tracer: Tracer, url: string, fn: AnyFunction): AnyFunction {
-  return traced(tracer, fn, `handler - ${url}`, { [ATTR_FASTIFY_TYPE]: 'request_handler', [ATTR_HTTP_ROUTE]: url }, true);
+  return traced(tracer, fn, `handler - ${url}`, { 'fastify.type': 'request_handler', 'http.route': url }, true);
 }

@@ -43,7 +43,6 @@ import { redactTarget, redactUrlFull } from '../http-shared/url';
 import { truncateValue } from '../../kit/limits';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_NETWORK_PROTOCOL_VERSION,
@@ -201,7 +200,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
     method: string,
     target: RequestTarget | undefined,
   ): Attributes {
-    const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method };
+    const attributes: Attributes = { 'http.request.method': method } // literal key: see http/server.ts recordServerDuration;
     if (method === OTHER_VALUE) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = sentMethod;
     if (target !== undefined) {
       attributes[ATTR_URL_FULL] = redactUrlFull(target.url, urlLengthCap);

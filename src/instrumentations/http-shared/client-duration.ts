@@ -5,7 +5,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
@@ -19,7 +18,7 @@ export function clientDurationAttributes(
   statusCode: number | undefined,
   errorType: string | undefined,
 ): Attributes {
-  const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: method };
+  const attributes: Attributes = { 'http.request.method': method } // literal key: see http/server.ts recordServerDuration;
   if (serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = serverAddress;
   if (serverPort !== undefined) attributes[ATTR_SERVER_PORT] = serverPort;
   if (statusCode !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = statusCode;

@@ -201,11 +201,12 @@ function planClientCall(
     const urlFull = formatUrlFull(target.scheme, target.hostname, target.port, target.path, target.hasUserinfo, urlCap);
     if (settings.isExcluded !== undefined && settings.isExcluded(pathWithoutQuery(target.path), pathWithoutQuery(urlFull))) return undefined;
     const method = settings.normalizeMethod(target.method);
+    // Literal keys (semconv.ATTR_*): see http/server.ts recordServerDuration.
     const attributes: Attributes = {
-      [semconv.ATTR_HTTP_REQUEST_METHOD]: method,
-      [semconv.ATTR_URL_FULL]: urlFull,
-      [semconv.ATTR_SERVER_ADDRESS]: target.hostname,
-      [semconv.ATTR_SERVER_PORT]: target.port,
+      'http.request.method': method,
+      'url.full': urlFull,
+      'server.address': target.hostname,
+      'server.port': target.port,
     };
     if (method !== target.method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = target.method;
     // Host and User-Agent are added once Node built the request (trackClientRequest).

@@ -63,10 +63,9 @@ function recordServerDuration(record: WebRecord, res: ServerResponse, errorType:
   const histogram = serverDuration;
   if (histogram === undefined) return;
   const req = res.req as IncomingMessage | undefined;
-  const attributes: Attributes = {
-    [semconv.ATTR_HTTP_REQUEST_METHOD]: record.method,
-    [semconv.ATTR_URL_SCHEME]: record.scheme,
-  };
+  // Literal keys (semconv.ATTR_HTTP_REQUEST_METHOD, ATTR_URL_SCHEME): an object literal with
+  // computed keys is built by a runtime call on every request, one with literal keys from a boilerplate.
+  const attributes: Attributes = { 'http.request.method': record.method, 'url.scheme': record.scheme };
   if (res.headersSent) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
   if (record.route !== undefined && record.route !== '') attributes[semconv.ATTR_HTTP_ROUTE] = record.route;
   if (errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
@@ -165,11 +164,8 @@ function serverAttributes(
   query: string | undefined,
 ): Attributes {
   const headerCap = settings.headerValueLengthCap;
-  const attributes: Attributes = {
-    [semconv.ATTR_HTTP_REQUEST_METHOD]: normalized,
-    [semconv.ATTR_URL_PATH]: path,
-    [semconv.ATTR_URL_SCHEME]: scheme,
-  };
+  // Literal keys (semconv.ATTR_HTTP_REQUEST_METHOD, ATTR_URL_PATH, ATTR_URL_SCHEME): see recordServerDuration.
+  const attributes: Attributes = { 'http.request.method': normalized, 'url.path': path, 'url.scheme': scheme };
   if (normalized !== method) attributes[semconv.ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   // `query` comes cut (targetPart), so the redaction never runs over a megabyte; cut again after
   // it, since `REDACTED` may be longer than the value it replaced.

@@ -45,7 +45,7 @@ interface ClientLike {
 
 function connectionAttributes(client: ClientLike | undefined): Attributes {
   const params = client?.connectionParameters ?? client;
-  const attributes: Attributes = { [semconv.ATTR_DB_SYSTEM_NAME]: semconv.DB_SYSTEM_POSTGRESQL };
+  const attributes: Attributes = { 'db.system.name': semconv.DB_SYSTEM_POSTGRESQL } // literal key: see http/server.ts recordServerDuration;
   const database = params?.database ?? client?.database;
   if (typeof database === 'string' && database !== '') attributes[semconv.ATTR_DB_NAMESPACE] = database;
   const host = params?.host ?? client?.host;
