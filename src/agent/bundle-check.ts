@@ -6,8 +6,8 @@
  * any bundler and minifier (messages and setting names, not identifiers); one warning names the
  * libraries found and the remedy.
  *
- * fastify and undici are not looked for: they publish diagnostics channels (a builtin the bundle
- * still requires), so they are traced inside a bundle too.
+ * fastify and undici are not looked for: their spans come through the diagnostics channels they
+ * publish (`node:diagnostics_channel` stays outside any bundle), not through a hook by name.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { wasLoadedByName } from '../hooks/install';

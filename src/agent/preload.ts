@@ -8,7 +8,8 @@
  *
  * `--require` before `--import` starts the agent before the loader exists; the import entry then
  * registers the loader and installs the import hook into the running agent, so an ES module's
- * `import http from 'node:http'` is patched all the same. Never throws.
+ * `import http from 'node:http'` is patched all the same. On a Node.js older than 20.6 the gate
+ * prints one line and nothing else starts. Never throws.
  */
 import type { Config } from '../config/types';
 import { agentState, reportStartFailure, skipReason, unsupportedNodeMessage } from './gate';

@@ -72,6 +72,9 @@ async function installOnce(dir, install) {
   try {
     await install(tmp);
     writeFileSync(join(tmp, MARKER), new Date().toISOString());
+    // Another test process (the runner runs two files at once) may have finished the same key
+    // meanwhile, and be using it: keep theirs. Only a leftover without the marker is replaced.
+    if (existsSync(join(dir, MARKER))) return dir;
     rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(tmp, dir);
