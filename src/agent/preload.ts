@@ -12,7 +12,8 @@
  * prints one line and nothing else starts. Never throws.
  */
 import type { Config } from '../config/types';
-import { agentState, reportStartFailure, skipReason, unsupportedNodeMessage } from './gate';
+import { agentState, reportStartFailure, skipReason } from './gate';
+import { unsupportedNodeMessage } from '../node-support';
 import { startSignalReport } from './signal-report';
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readLauncherMode } from '../config';
 import { log } from '../log';
-import { unsupportedNodeMessage } from '../agent/gate';
+import { unsupportedNodeMessage } from '../node-support';
 import { canExec, execCommand } from './exec-command';
 import { resolveCommand } from './resolve-command';
 import { spawnCommand } from './spawn-command';

@@ -31,7 +31,7 @@ test('what the hook layer uses exists: module.register (engines >=20.6), process
 
 test('unsupportedNodeMessage: a line for Node.js < 20.6 (engines.node), nothing from 20.6 on', async () => {
   const { createRequire } = await import('node:module');
-  const { unsupportedNodeMessage, MIN_NODE } = createRequire(import.meta.url)('../../dist/agent/gate.js');
+  const { unsupportedNodeMessage, MIN_NODE } = createRequire(import.meta.url)('../../dist/node-support.js');
   const { engines } = createRequire(import.meta.url)('../../package.json');
   assert.equal(engines.node, `>=${MIN_NODE.major}.${MIN_NODE.minor}`);
   for (const old of ['16.20.2', '18.20.8', '19.9.0', '20.0.0', '20.5.1']) {
