@@ -1,4 +1,5 @@
-// Runs the suite with Node's own test runner: `node test/run.mjs [unit|e2e] [name-filter]`.
+// Runs the suite with Node's own test runner: `node test/run.mjs [unit|e2e] [name-filter...]`
+// (a file runs when its path contains any of the filters).
 // Node 20's `--test` takes no globs, so we list the files ourselves.
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -8,7 +9,7 @@ import { build } from '../scripts/build.mjs';
 import { installFixtures } from '../scripts/install-fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const [suite, filter] = process.argv.slice(2);
+const [suite, ...filters] = process.argv.slice(2);
 const dirs = suite ? [suite] : ['unit', 'e2e'];
 
 function collect(dir) {
@@ -18,7 +19,7 @@ function collect(dir) {
     if (statSync(path).isDirectory()) out.push(...collect(path));
     // The filter is matched against the path inside test/, not the absolute one: a checkout in
     // a folder whose name contains it (/tmp/wt-oddcalls for `odd`) must not select every file.
-    else if (name.endsWith('.test.mjs') && (!filter || relative(here, path).includes(filter))) out.push(path);
+    else if (name.endsWith('.test.mjs') && (filters.length === 0 || filters.some((f) => relative(here, path).includes(f)))) out.push(path);
   }
   return out;
 }
@@ -39,7 +40,7 @@ if (installFixtures() !== 0) {
 
 const files = dirs.flatMap((d) => collect(join(here, d)));
 if (files.length === 0) {
-  console.error(`no test files matched ${dirs.join(', ')} ${filter ?? ''}`);
+  console.error(`no test files matched ${dirs.join(', ')} ${filters.join(' ')}`);
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';

@@ -8,11 +8,26 @@
  *
  * `--require` before `--import` starts the agent before the loader exists; the import entry then
  * registers the loader and installs the import hook into the running agent, so an ES module's
- * `import http from 'node:http'` is patched all the same. Never throws.
+ * `import http from 'node:http'` is patched all the same. On a Node.js older than 20.6 the gate
+ * prints one line and nothing else starts. Never throws.
  */
 import type { Config } from '../config/types';
 import { agentState, reportStartFailure, skipReason } from './gate';
+import { unsupportedNodeMessage } from '../node-support';
 import { startSignalReport } from './signal-report';
+
+/**
+ * True when this Node.js is too old: one line on stderr (written here, before our logger or config
+ * load, because those may be what fails on it), once per process.
+ */
+function refuseOldNode(): boolean {
+  const message = unsupportedNodeMessage();
+  if (message === undefined) return false;
+  const state = agentState();
+  if (!state.started) process.stderr.write(`[otel-instrument] ${message}\n`);
+  state.started = true;
+  return true;
+}
 
 function configOnce(): Config {
   const state = agentState();
@@ -34,7 +49,7 @@ export function preloadFromRequire(): void {
   try {
     // Before anything else, and also in processes we do not trace (a package manager run by the CLI).
     startSignalReport();
-    if (skipReason() !== undefined) return;
+    if (skipReason() !== undefined || refuseOldNode()) return;
     startAgentOnce(configOnce());
   } catch (err) {
     reportStartFailure(err);
@@ -45,7 +60,7 @@ export function preloadFromRequire(): void {
 export async function preloadFromImport(registerEsmLoader: (include: Array<string | RegExp>) => Promise<unknown>): Promise<void> {
   try {
     startSignalReport();
-    if (skipReason() !== undefined) return;
+    if (skipReason() !== undefined || refuseOldNode()) return;
     const config = configOnce();
     const state = agentState();
     if (!config.sdkDisabled && !state.esmLoaderRegistered) {

@@ -25,6 +25,7 @@ import { installShutdownHandlers } from './shutdown';
 import { registerGlobals } from './globals';
 import { isStoodDown } from './stand-down';
 import { allOf } from './flushable';
+import { checkBundledAtFirstExport } from './bundle-check';
 import { MetricsRegistry } from '../metrics/registry';
 import { PeriodicMetricReader, type MetricExporter } from '../metrics/periodic-reader';
 import type { Resource } from '../sdk/types';
@@ -81,9 +82,9 @@ function createMetrics(config: Config, resource: Resource): { registry: MetricsR
   return { registry, reader };
 }
 
-function createProcessor(config: Config): SpanProcessor {
+function createProcessor(config: Config, enabledIds: ReadonlySet<string>): SpanProcessor {
   const processors = config.tracesExporters.map(
-    (name) => new BatchSpanProcessor(createExporter(name, config), config.bsp),
+    (name) => new BatchSpanProcessor(checkBundledAtFirstExport(createExporter(name, config), enabledIds), config.bsp),
   );
   return processors.length === 1 ? processors[0] : new MultiSpanProcessor(processors);
 }
@@ -96,7 +97,8 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
     return undefined;
   }
 
-  const processor = createProcessor(config);
+  const selection = selectInstrumentations(INSTRUMENTATIONS, config);
+  const processor = createProcessor(config, new Set(selection.enabled.map((def) => def.id)));
   const resource = createResource(config);
   const provider = new TracerProvider({
     resource,
@@ -112,7 +114,6 @@ export function startAgent(config: Config = readConfig()): AgentHandle | undefin
   // After the context manager: the Prometheus server listens in a suppressed context.
   const metrics = createMetrics(config, resource);
 
-  const selection = selectInstrumentations(INSTRUMENTATIONS, config);
   installHooks({
     definitions: selection.enabled,
     disabled: selection.disabled,

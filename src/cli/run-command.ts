@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readLauncherMode } from '../config';
 import { log } from '../log';
+import { unsupportedNodeMessage } from '../node-support';
 import { canExec, execCommand } from './exec-command';
 import { resolveCommand } from './resolve-command';
 import { spawnCommand } from './spawn-command';
@@ -39,7 +40,12 @@ export function runCommand(command: readonly string[], envOverrides: Readonly<Re
   const file = command[0];
   const env: NodeJS.ProcessEnv = { ...process.env, ...envOverrides };
   const registerUrl = registerModuleUrl();
-  if (existsSync(fileURLToPath(registerUrl))) {
+  const oldNode = unsupportedNodeMessage();
+  if (oldNode !== undefined) {
+    // The command most likely runs on this same old Node.js: no preload, so that an `--import`
+    // it cannot parse never stops the app, and this is the one line the user sees.
+    process.stderr.write(`[otel-instrument] ${oldNode}\n`);
+  } else if (existsSync(fileURLToPath(registerUrl))) {
     env.NODE_OPTIONS = nodeOptionsWithPreload(env.NODE_OPTIONS, registerUrl);
   } else {
     // A broken install must not stop the app: without this check Node itself would fail with

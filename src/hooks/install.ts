@@ -65,6 +65,8 @@ const handled = new WeakMap<object, unknown>();
 const patched: PatchedModule[] = [];
 /** Module name → the version of its first copy the hooks saw (for ctx.loadedVersion). */
 const loadedVersions = new Map<string, string>();
+/** Every target module the hooks saw load by name, patched or not (src/agent/bundle-check.ts). */
+const seenModules = new Set<string>();
 let installed = false;
 let importHookInstalled = false;
 let internals = false;
@@ -73,6 +75,11 @@ let hookedNames: string[] = [];
 /** What was patched so far, in order (for `bootstrap` and debugging). */
 export function getPatchedModules(): PatchedModule[] {
   return patched.map((p) => ({ ...p }));
+}
+
+/** Whether a module we target (or one of its files) was ever loaded by name, in range or not. */
+export function wasLoadedByName(module: string): boolean {
+  return seenModules.has(targetModuleName(module));
 }
 
 export function loadedVersionOf(module: string): string | undefined {
@@ -196,6 +203,7 @@ function onModuleLoad(exports: unknown, name: string, basedir: string | undefine
       log.debug(`hook saw ${name}, which no instrumentation targets; left as is`);
       return exports;
     }
+    seenModules.add(resolved.module);
     const all = entriesByModule.get(resolved.module)!.filter((e) => e.file === resolved.file);
     if (all.length === 0) {
       log.debug(`no instrumentation targets ${name}; left as is`);

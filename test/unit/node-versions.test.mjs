@@ -28,3 +28,15 @@ test('what the hook layer uses exists: module.register (engines >=20.6), process
   // module.registerHooks arrived in 22.15 / 23.5; src/hooks/esm-loader.mts prefers it where iitm can use it.
   if (major >= 24 || (major === 22 && minor >= 15)) assert.equal(typeof nodeModule.registerHooks, 'function');
 });
+
+test('unsupportedNodeMessage: a line for Node.js < 20.6 (engines.node), nothing from 20.6 on', async () => {
+  const { createRequire } = await import('node:module');
+  const { unsupportedNodeMessage, MIN_NODE } = createRequire(import.meta.url)('../../dist/node-support.js');
+  const { engines } = createRequire(import.meta.url)('../../package.json');
+  assert.equal(engines.node, `>=${MIN_NODE.major}.${MIN_NODE.minor}`);
+  for (const old of ['16.20.2', '18.20.8', '19.9.0', '20.0.0', '20.5.1']) {
+    assert.match(unsupportedNodeMessage(old), new RegExp(`^warn OTELI_W_NODE_UNSUPPORTED: Node\\.js v${old.replaceAll('.', '\\.')} is not supported \\(otel-instrument needs >= 20\\.6\\); the app runs untraced$`));
+  }
+  for (const ok of ['20.6.0', '20.20.2', '21.0.0', '22.0.0', '24.22.3', '26.12.1', '100.0.0']) assert.equal(unsupportedNodeMessage(ok), undefined, ok);
+  assert.equal(unsupportedNodeMessage(), undefined, 'the Node.js running the tests is supported');
+});
