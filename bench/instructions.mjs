@@ -7,7 +7,8 @@
 // divided by N2 − N1 is the steady-state cost of one request: start-up, warm-up and the JIT's
 // first compilations cancel out.
 //
-//   node bench/instructions.mjs [--app plain|express|fastify|gateway] [--requests 5000,15000] [--node <binary>]
+//   node bench/instructions.mjs [--app plain|express|fastify|gateway] [--requests 5000,15000] [--node <binary>] [--only <names>]
+// --only runs the variants whose names contain one of the comma-separated words (bare always runs).
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
@@ -27,11 +28,12 @@ const VARIANTS = [
 ];
 
 function parseArgs(argv) {
-  const args = { app: 'plain', requests: [5000, 15000], node: process.execPath };
+  const args = { app: 'plain', requests: [5000, 15000], node: process.execPath, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--app') args.app = argv[++i];
     else if (argv[i] === '--requests') args.requests = argv[++i].split(',').map(Number);
     else if (argv[i] === '--node') args.node = argv[++i];
+    else if (argv[i] === '--only') args.only = argv[++i].split(',');
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -91,7 +93,8 @@ async function main() {
   const [n1, n2] = args.requests;
   const rows = [];
   try {
-    for (const variant of VARIANTS) {
+    const chosen = VARIANTS.filter((v, i) => i === 0 || args.only === undefined || args.only.some((word) => v.name.includes(word)));
+    for (const variant of chosen) {
       const a = await countInstructions(args, variant, n1, `http://127.0.0.1:${sink.port}`, `http://127.0.0.1:${upstream.port}`);
       const b = await countInstructions(args, variant, n2, `http://127.0.0.1:${sink.port}`, `http://127.0.0.1:${upstream.port}`);
       rows.push({ name: variant.name, perRequest: (b - a) / (n2 - n1) });

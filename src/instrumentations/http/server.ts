@@ -241,6 +241,9 @@ function runEventsInContext(req: IncomingMessage, res: ServerResponse, spanConte
     // Most of a request's events ('socket', 'prefinish', 'readable', 'resume' …) have no
     // listener: nothing runs, so no context to enter (EventEmitter's own listener table).
     if (this._events !== undefined && this._events[event] === undefined) return proto.emit.apply(this, arguments as unknown as [string]);
+    // Emitted from the app's own code in the request's context ('finish' from res.end() in the
+    // handler): already there, and entering it again would copy the context frame for nothing.
+    if (context.active() === spanContext) return proto.emit.apply(this, arguments as unknown as [string]);
     return context.with(spanContext, Reflect.apply, undefined, proto.emit, this, arguments) as boolean;
   };
   // Not enumerable: Object.keys(req), a spread or a logger's dump of req/res show what they did.
