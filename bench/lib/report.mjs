@@ -101,13 +101,14 @@ export function harnessProblems({ runs, variants, startup, micro }) {
 function notes(args, runs, rivals) {
   const ok = runs.filter((r) => !r.failed);
   const launcherMb = median(ok.map((r) => r.launcherRssMb));
-  const sinkShare = median(ok.filter((r) => r.variant === 'otel-instrument').map((r) => r.sinkCpuShare));
+  const agents = [...new Set(ok.filter((r) => r.spans !== undefined).map((r) => r.variant))];
+  const sinkShares = agents.map((name) => `${name} ${fmt(100 * (median(ok.filter((r) => r.variant === name).map((r) => r.sinkCpuShare)) ?? NaN), 0)} %`);
   const list = [
     `Medians over ${args.rounds} interleaved rounds (every variant once per app and round, the order rotating). Each ratio pairs a run with the bare run of its round; the median of those ratios is shown.`,
     'CPU µs/req: user + system CPU time of the app process (all threads) in the measured window ÷ requests answered: the cost per request whatever share of a core the load generator and the sink leave, so the steadiest column.',
     `Peak RSS: the app process's VmHWM at the end of the load. ${launcherMb === undefined ? '' : `Under the \`otel-instrument\` CLI the launcher, the app's parent, adds ${fmt(launcherMb, 1)} MB of its own.`}`,
     `Spans per request: counted by the sink over the run, warm-up included, ÷ requests answered. Each agent records what it records (dd-trace and the official agent: a span per express layer; neither OpenTelemetry rival has a fastify instrumentation). For ours, % of the expected count (plain 1, gateway 2, express 3, fastify 3, fastify-pg 4); up to ${CONNECTIONS} requests per load run are answered after the load generator stops counting, so slightly over 100 % is normal.`,
-    `The sink used ${fmt(100 * (sinkShare ?? NaN), 0)} % of a core during the otel-instrument runs (median): a collector's cost a real deployment pays elsewhere.`,
+    `CPU the sink used while receiving (share of one core, median; it shares the load generator's CPU, so a heavier export also slows the load a little): ${sinkShares.join(', ')}. A collector's cost that a real deployment pays elsewhere.`,
   ];
   if (rivals.missing.length > 0) list.push(`Rivals not installed, so not run: ${rivals.missing.join(', ')} (\`npm run bench:install-rivals\`).`);
   const killed = [...new Set(ok.filter((r) => r.exit?.killedAfterFlush).map((r) => r.variant))];
