@@ -1,8 +1,9 @@
 // Microbenchmark of the OTLP/protobuf encoder (not a test): encodeTraceRequestProto over a
-// realistic 512-span batch, reported in ns per span. The spans come from our real SDK (Span
-// objects, attributes set the way the http and fetch instrumentations set them), under one
-// resource built by createResource and three scopes: per request a SERVER span (~14 attributes)
-// and a CLIENT span (~9 attributes, from http or fetch, alternating).
+// realistic 512-span batch (bench/micro/span-batch.mjs), reported in ns per span. The spans come
+// from our real SDK (Span objects, attributes set the way the http and fetch instrumentations set
+// them), under one resource built by createResource and three scopes: per request a SERVER span
+// (~14 attributes) and a CLIENT span (~9 attributes, from http or fetch, alternating).
+// `node bench/micro.mjs` compares the same encoding with the official serializer.
 //
 // With `--baseline <dir>` (a copy of an older dist/, e.g. `cp -r dist /tmp/dist-before` before a
 // change) the two encoders run interleaved rounds over the same batch, the median of each is
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { DEFAULT_SPAN_LIMITS } from '../test/helpers/sdk-setup.mjs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildBatch } from './micro/span-batch.mjs';
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
@@ -46,63 +48,8 @@ const provider = new TracerProvider({
 });
 const httpTracer = provider.getTracer('otel-instrument/http', '0.1.0');
 const fetchTracer = provider.getTracer('otel-instrument/fetch', '0.1.0');
-const clientTracers = [httpTracer, fetchTracer];
 
-const USER_AGENTS = [
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
-  'curl/8.5.0',
-  'wrk',
-];
-
-// GET /users/:id (SERVER)
-//  └─ GET (CLIENT, from http or fetch)
-for (let i = 0; spans.length < BATCH_SIZE; i++) {
-  const id = 1000 + ((i * 7919) % 100000);
-  const server = httpTracer.startSpan(
-    'GET /users/:id',
-    {
-      kind: api.SpanKind.SERVER,
-      attributes: {
-        'http.request.method': 'GET',
-        'url.path': `/users/${id}`,
-        'url.scheme': 'http',
-        'url.query': i % 4 === 0 ? 'include=orders&limit=20' : undefined,
-        'server.address': 'api.internal.example.com',
-        'server.port': 8080,
-        'client.address': '10.0.3.17',
-        'network.peer.address': '10.0.3.17',
-        'network.peer.port': 40000 + (i % 20000),
-        'network.protocol.version': '1.1',
-        'user_agent.original': USER_AGENTS[i % USER_AGENTS.length],
-      },
-    },
-    api.ROOT_CONTEXT,
-  );
-  server.setAttribute('http.route', '/users/:id');
-  const parent = api.trace.setSpan(api.ROOT_CONTEXT, server);
-  const client = clientTracers[i % 2].startSpan(
-    'GET',
-    {
-      kind: api.SpanKind.CLIENT,
-      attributes: {
-        'http.request.method': 'GET',
-        'url.full': `http://users-db.internal:3001/v1/users/${id}?fields=name,email`,
-        'server.address': 'users-db.internal',
-        'server.port': 3001,
-        'network.peer.address': '10.0.7.42',
-        'network.peer.port': 3001,
-      },
-    },
-    parent,
-  );
-  client.setAttribute('http.response.status_code', i % 50 === 0 ? 404 : 200);
-  client.setAttribute('network.protocol.version', '1.1');
-  client.end();
-  server.setAttribute('http.response.status_code', i % 50 === 0 ? 404 : 200);
-  if (i % 50 === 0) server.setAttribute('error.type', '404');
-  server.end();
-}
-spans.length = BATCH_SIZE;
+buildBatch(api, { httpTracer, fetchTracer }, spans, BATCH_SIZE);
 
 const variants = [['current', require('../dist/exporters/otlp-proto-encoder.js').encodeTraceRequestProto]];
 if (args.baseline !== undefined) {

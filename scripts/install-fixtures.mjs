@@ -3,7 +3,9 @@
 // registry, so that each test runs the real library at that version under its real name (an npm
 // alias would change the module name and so not test the hook). A folder whose installed
 // versions already match is skipped, so the test runner can call this every time.
-//   node scripts/install-fixtures.mjs [--quiet]
+// With --rivals it installs the benchmark's rival agents instead (bench/rivals/<agent>/, the same
+// way: each in its own node_modules, so that its dependency tree is the one its users get).
+//   node scripts/install-fixtures.mjs [--rivals] [--quiet]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -11,15 +13,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURE_SETS = ['test/fixtures/frameworks', 'test/fixtures/pg-versions'];
+export const RIVAL_SETS = ['bench/rivals'];
 
 function installedVersion(dir, name) {
   const manifest = join(dir, 'node_modules', name, 'package.json');
   return existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).version : undefined;
 }
 
-export function installFixtures({ quiet = false } = {}) {
+export function installFixtures({ quiet = false, sets = FIXTURE_SETS } = {}) {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  for (const set of FIXTURE_SETS) {
+  for (const set of sets) {
     const base = join(root, set);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base).sort()) {
@@ -37,4 +40,7 @@ export function installFixtures({ quiet = false } = {}) {
   return 0;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(installFixtures({ quiet: process.argv.includes('--quiet') }));
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sets = process.argv.includes('--rivals') ? RIVAL_SETS : FIXTURE_SETS;
+  process.exit(installFixtures({ quiet: process.argv.includes('--quiet'), sets }));
+}
