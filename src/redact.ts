@@ -9,7 +9,7 @@
  */
 
 export const REDACTED = 'REDACTED';
-const REDACTED_USERINFO = `${REDACTED}:${REDACTED}`;
+export const REDACTED_USERINFO = `${REDACTED}:${REDACTED}`;
 
 /**
  * The query parameters whose values url.full and url.query redact by default: the semconv list
@@ -25,7 +25,25 @@ export const SENSITIVE_QUERY_PARAMS: readonly string[] = [
   'X-Amz-Credential',
   'X-Amz-Security-Token',
 ];
-const SENSITIVE = new Set(SENSITIVE_QUERY_PARAMS);
+const paramNames = SENSITIVE_QUERY_PARAMS.map((n) => n.replace(/[-.]/g, '\\$&')).join('|');
+/** Non-global, so `.test` keeps no lastIndex state between requests. */
+const HAS_SENSITIVE_PARAM = new RegExp(`(?:^|[?&])(?:${paramNames})=`);
+const SENSITIVE_PARAM_VALUE = new RegExp(`((?:^|[?&])(?:${paramNames})=)[^&#]*`, 'g');
+
+/**
+ * Redacts sensitive parameter values in a query string, a path with a query, or a whole URL
+ * (url.query and url.full on the request path). Returns the very same string when there is
+ * nothing to redact (the common case).
+ */
+export function redactQueryValues(text: string): string {
+  const queryStart = text.indexOf('?');
+  if (queryStart === -1 && text.indexOf('=') === -1) return text;
+  // Only the part after '?' is a query; a bare query (no '?') is scanned whole.
+  const query = queryStart === -1 ? text : text.slice(queryStart);
+  if (!HAS_SENSITIVE_PARAM.test(query)) return text;
+  const redacted = query.replace(SENSITIVE_PARAM_VALUE, `$1${REDACTED}`);
+  return queryStart === -1 ? redacted : text.slice(0, queryStart) + redacted;
+}
 
 export type QueryRedaction = 'sensitive' | 'all';
 
@@ -33,12 +51,12 @@ export type QueryRedaction = 'sensitive' | 'all';
 const URL_IN_TEXT = /[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>`]+/g;
 
 function redactQuery(query: string, which: QueryRedaction): string {
+  if (which === 'sensitive') return redactQueryValues(query);
   return query
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq === -1) return pair;
-      return which === 'all' || SENSITIVE.has(pair.slice(0, eq)) ? `${pair.slice(0, eq + 1)}${REDACTED}` : pair;
+      return eq === -1 ? pair : `${pair.slice(0, eq + 1)}${REDACTED}`;
     })
     .join('&');
 }

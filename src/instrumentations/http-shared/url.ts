@@ -5,30 +5,12 @@
  */
 
 import { truncateValue } from '../../kit/limits';
-import { REDACTED, SENSITIVE_QUERY_PARAMS } from '../../redact';
+import { REDACTED, REDACTED_USERINFO, SENSITIVE_QUERY_PARAMS, redactQueryValues } from '../../redact';
 
-export { REDACTED, SENSITIVE_QUERY_PARAMS };
-const REDACTED_USERINFO = `${REDACTED}:${REDACTED}`;
+// The sensitive-parameter rule lives in ../../redact.ts, for recorded errors and log lines too.
+export { REDACTED, SENSITIVE_QUERY_PARAMS, redactQueryValues };
 
-const paramNames = SENSITIVE_QUERY_PARAMS.map((n) => n.replace(/[-.]/g, '\\$&')).join('|');
-/** Non-global, so `.test` keeps no lastIndex state between requests. */
-const HAS_SENSITIVE_PARAM = new RegExp(`(?:^|[?&])(?:${paramNames})=`);
-const SENSITIVE_PARAM_VALUE = new RegExp(`((?:^|[?&])(?:${paramNames})=)[^&#]*`, 'g');
 const USERINFO = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^@/?#]*@/;
-
-/**
- * Redacts sensitive parameter values in a query string, a path with a query, or a whole URL.
- * Returns the very same string when there is nothing to redact (the common case).
- */
-export function redactQueryValues(text: string): string {
-  const queryStart = text.indexOf('?');
-  if (queryStart === -1 && text.indexOf('=') === -1) return text;
-  // Only the part after '?' is a query; a bare query (no '?') is scanned whole.
-  const query = queryStart === -1 ? text : text.slice(queryStart);
-  if (!HAS_SENSITIVE_PARAM.test(query)) return text;
-  const redacted = query.replace(SENSITIVE_PARAM_VALUE, `$1${REDACTED}`);
-  return queryStart === -1 ? redacted : text.slice(0, queryStart) + redacted;
-}
 
 /** `https://user:pass@host/…` → `https://REDACTED:REDACTED@host/…`; same string if no userinfo. */
 export function redactUserinfo(url: string): string {
