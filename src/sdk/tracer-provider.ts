@@ -13,6 +13,24 @@ import type { Resource, SpanProcessor } from './types';
 const noop = (): void => {};
 /** Any interval: the handle only has to exist while a flush the app awaits runs. */
 const KEEP_ALIVE_MS = 60_000;
+
+/**
+ * Runs a flush or shutdown the app may await; never rejects. The exporter's sockets and timers
+ * are unref'd (they must never hold a running app open), so an app that awaits this as its last
+ * work would otherwise exit mid-flush (an ES module's top-level await then ends with code 13):
+ * while it runs, a ref'd handle keeps the process alive, as the SDK's own requests would. The
+ * work is bounded by the export timeouts.
+ */
+async function keptAlive(work: () => Promise<void>, errorCode: string, what: string): Promise<void> {
+  const keepAlive = setInterval(noop, KEEP_ALIVE_MS);
+  try {
+    await work();
+  } catch (err) {
+    log.errorOnce(errorCode, what, err);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
 export interface TracerProviderOptions {
   readonly resource: Resource;
   readonly sampler: Sampler;
@@ -65,41 +83,17 @@ export class TracerProvider implements ApiTracerProvider {
     return this._state.openSpanCount;
   }
 
-  /**
-   * Resolves when the processor has exported what it holds; never rejects. The exporter's
-   * sockets and timers are unref'd (they must never hold a running app open), so an app that
-   * awaits this, as its last work, would otherwise exit mid-flush (an ES module's top-level
-   * await then ends with code 13): while the flush runs, a ref'd handle keeps the process alive,
-   * as the SDK's own requests would. The flush is bounded by the export timeouts.
-   */
-  async forceFlush(): Promise<void> {
-    const keepAlive = setInterval(noop, KEEP_ALIVE_MS);
-    try {
-      await this._state.processor.forceFlush();
-    } catch (err) {
-      log.errorOnce('OTELI_E_FORCE_FLUSH', 'span processor forceFlush failed', err);
-    } finally {
-      clearInterval(keepAlive);
-    }
+  /** Resolves when the processor has exported what it holds; never rejects. */
+  forceFlush(): Promise<void> {
+    return keptAlive(() => this._state.processor.forceFlush(), 'OTELI_E_FORCE_FLUSH', 'span processor forceFlush failed');
   }
 
   /** Stops recording, then flushes and shuts the processor down once; never rejects. */
   shutdown(): Promise<void> {
     if (this._shutdownPromise === undefined) {
       this._state.isShutdown = true;
-      this._shutdownPromise = this._shutdownProcessor();
+      this._shutdownPromise = keptAlive(() => this._state.processor.shutdown(), 'OTELI_E_SHUTDOWN', 'span processor shutdown failed');
     }
     return this._shutdownPromise;
-  }
-
-  private async _shutdownProcessor(): Promise<void> {
-    const keepAlive = setInterval(noop, KEEP_ALIVE_MS); // as in forceFlush
-    try {
-      await this._state.processor.shutdown();
-    } catch (err) {
-      log.errorOnce('OTELI_E_SHUTDOWN', 'span processor shutdown failed', err);
-    } finally {
-      clearInterval(keepAlive);
-    }
   }
 }
