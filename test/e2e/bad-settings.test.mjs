@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
-import { runCli, FIXTURES } from '../helpers/run-cli.mjs';
+import { agentWarnings, runCli, FIXTURES } from '../helpers/run-cli.mjs';
 
 const require = createRequire(import.meta.url);
 const { SETTINGS } = require('../../dist/config/settings.js');
@@ -27,7 +27,6 @@ const NO_WARNING_DUE = new Map([
   ...SETTINGS.filter((s) => /_(CERTIFICATE|CLIENT_KEY)$/.test(s.env)).map((s) => [s.env, 'a file read for TLS endpoints only']),
 ]);
 
-const warningLines = (stderr) => stderr.split('\n').filter((line) => /^\[otel-instrument\] (warn|error)\b/.test(line));
 const naming = (lines, env) => lines.filter((line) => new RegExp(`\\b${env}\\b(?!_)`).test(line));
 
 function allGarbage(extra = {}) {
@@ -40,7 +39,7 @@ test('every OTEL_* setting set to garbage: one warning each, the app runs unchan
   const run = await runCli(['node', HELLO], { env: allGarbage() });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'hello, world\n');
-  const lines = warningLines(run.stderr);
+  const lines = agentWarnings(run.stderr);
   assert.deepEqual(lines.filter((line) => /OTELI_E_/.test(line)), [], 'no internal error');
   const problems = [];
   for (const { env, notImplemented } of SETTINGS) {
@@ -78,7 +77,7 @@ test('an endpoint host that does not resolve: one warning, the app runs and exit
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'hello, world\n');
   assert.ok(performance.now() - started < 5000, 'a name that does not resolve is final at exit, not retried for a minute');
-  const lines = warningLines(run.stderr);
+  const lines = agentWarnings(run.stderr);
   assert.equal(lines.length, 1, run.stderr);
   assert.match(lines[0], /OTELI_W_EXPORT_FAILED: exporting spans to http:\/\/collector\.does-not-exist\.invalid:4318\/v1\/traces failed: (ENOTFOUND|EAI_AGAIN)/);
 });

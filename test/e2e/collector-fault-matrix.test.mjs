@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import grpc from '@grpc/grpc-js';
 import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { startGrpcReceiver, startRawGrpcServer, never } from '../helpers/otlp-grpc-receiver.mjs';
-import { runCli, FIXTURES } from '../helpers/run-cli.mjs';
+import { agentWarnings, runCli, FIXTURES } from '../helpers/run-cli.mjs';
 import { listenOnLoopback, unusedPort } from '../helpers/listen.mjs';
 import { hasOpenssl, makeSelfSignedCertificate } from '../helpers/tls.mjs';
 
@@ -46,8 +46,6 @@ async function runApp(env) {
   return { ...run, elapsedMs: performance.now() - started, transcript, figures: figures && JSON.parse(figures) };
 }
 
-/** The agent's warnings and errors (the preamble is an info line). */
-const agentLines = (stderr) => stderr.split('\n').filter((line) => /^\[otel-instrument\] (warn|error)\b/.test(line));
 
 /** An HTTP collector answering every export with the same status and headers. */
 async function answeringAlways(status, headers = {}, body = '') {
@@ -170,7 +168,7 @@ describe('collector trouble never reaches the app', { concurrency: 2 }, () => {
       await receiver.close();
     }
     assert.equal(baseline.code, 3, baseline.stderr);
-    assert.deepEqual(agentLines(baseline.stderr), []);
+    assert.deepEqual(agentWarnings(baseline.stderr), []);
   });
 
   for (const [name, startFault] of Object.entries(FAULTS)) {
@@ -182,7 +180,7 @@ describe('collector trouble never reaches the app', { concurrency: 2 }, () => {
       } finally {
         await fault.close();
       }
-      const lines = agentLines(run.stderr);
+      const lines = agentWarnings(run.stderr);
       const report = `exit ${run.code}, ${Math.round(run.elapsedMs)} ms, ${JSON.stringify(run.figures)}\n${run.stderr}`;
       assert.equal(run.code, baseline.code, report);
       assert.equal(run.transcript, baseline.transcript, report);

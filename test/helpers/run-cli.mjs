@@ -19,6 +19,11 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
+/** The agent's warning and error lines in a run's stderr (its preamble is an info line). */
+export function agentWarnings(stderr) {
+  return stderr.split('\n').filter((line) => /^\[otel-instrument\] (warn|error)\b/.test(line));
+}
+
 /** Env that points the agent at an in-test receiver and keeps batches small and quick. */
 export function receiverEnv(receiver, extra = {}) {
   return {
