@@ -10,20 +10,28 @@ import { agentLines, oddFixtureIn, runBothWays, transcript } from '../helpers/od
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
+/**
+ * The fixture run bare and traced (runBothWays: same exit code and transcript), no agent line,
+ * the transcript complete, and the spans once every response has its SERVER span.
+ */
+async function runFrameworkBothWays(t, folder, fixture) {
+  const { bare, traced, receiver } = await runBothWays(t, oddFixtureIn(folder, fixture));
+  assert.deepEqual(agentLines(traced.stderr), []);
+  const lines = transcript(bare);
+  assert.deepEqual(lines.at(-1), ['done']);
+  const responses = lines.filter(([label]) => label.startsWith('response ')).length;
+  const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'SERVER').length >= responses);
+  return { spans, servers: spans.filter((s) => s.kind === 'SERVER') };
+}
+
 for (const variant of ['express4-lowest', 'express4', 'express5']) {
   const version = variantVersion(variant, 'express');
   // express 4.6.0 answers every res.send with a 500 on Node.js 24 by itself (see express.test.mjs).
   const skip = variant === 'express4-lowest' && nodeMajor >= 24 ? `express ${version} itself fails on Node.js ${process.version}` : false;
 
   test(`${variant} (express ${version}): odd use(), routes, params, next() and errors, the same transcript bare and traced`, { skip }, async (t) => {
-    const file = oddFixtureIn(join(FRAMEWORKS, variant), 'express-odd.cjs');
-    const { bare, traced, receiver } = await runBothWays(t, file);
-    assert.deepEqual(agentLines(traced.stderr), []);
-    const lines = transcript(bare);
-    assert.deepEqual(lines.at(-1), ['done']);
-    const responses = lines.filter(([label]) => label.startsWith('response ')).length;
-    const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'SERVER').length >= responses);
-    const names = Object.fromEntries(spans.filter((s) => s.kind === 'SERVER').map((s) => [s.attributes['url.path'], s.name]));
+    const { servers } = await runFrameworkBothWays(t, join(FRAMEWORKS, variant), 'express-odd.cjs');
+    const names = Object.fromEntries(servers.map((s) => [s.attributes['url.path'], s.name]));
     // The SERVER spans named from the routes, as express.test.mjs names them: a path array by
     // the alternative that matched, a RegExp by its source, mounts joined, no route for a 404.
     // express 4.6 knows no next('router'): 'router' is an error there, answered by the error
@@ -54,14 +62,7 @@ for (const variant of ['fastify4-lowest', 'fastify4', 'fastify5']) {
   const version = variantVersion(variant, 'fastify');
 
   test(`${variant} (fastify ${version}): hooks in both styles, failing and answering hooks, plugins, error handlers, the same transcript bare and traced`, async (t) => {
-    const file = oddFixtureIn(join(FRAMEWORKS, variant), 'fastify-odd.cjs');
-    const { bare, traced, receiver } = await runBothWays(t, file);
-    assert.deepEqual(agentLines(traced.stderr), []);
-    const lines = transcript(bare);
-    assert.deepEqual(lines.at(-1), ['done']);
-    const responses = lines.filter(([label]) => label.startsWith('response ')).length;
-    const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 'SERVER').length >= responses);
-    const servers = spans.filter((s) => s.kind === 'SERVER');
+    const { spans, servers } = await runFrameworkBothWays(t, join(FRAMEWORKS, variant), 'fastify-odd.cjs');
     // The SERVER spans named from the routes, plugin prefixes included; none for a 404.
     const names = Object.fromEntries(servers.map((s) => [s.attributes['url.path'], s.name]));
     const routes = ['/plain', '/reply-send', '/route-hooks', '/hook-throws', '/hook-done-error', '/hook-rejects', '/hook-replies', '/hook-replies-async', '/handler-throws', '/plugin/fails', '/plugin/child/deeper'];
