@@ -8,6 +8,7 @@ import type { Config } from '../config/types';
 import type { Meter } from '../metrics/registry';
 import { loadedVersionOf } from '../hooks/install';
 import { containedWrap } from './contained-wrap';
+import { wrap } from '../hooks/wrap';
 import type { InstrumentationContext, InstrumentationDefinition } from './definition';
 
 export function makeInstrumentationContext(
@@ -27,5 +28,7 @@ export function makeInstrumentationContext(
     loadedVersion: (module: string) => (ownModules.has(module) ? loadedVersionOf(module) : undefined),
     wrap: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]): boolean =>
       containedWrap(def.id, isStoodDown, target, name, makeWrapper),
+    wrapHot: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]): boolean =>
+      wrap(target, name, makeWrapper),
   });
 }

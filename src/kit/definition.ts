@@ -41,6 +41,12 @@ export interface InstrumentationContext<S = unknown> {
    * Returns false (logged at debug) when there was nothing to wrap.
    */
   readonly wrap: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]) => boolean;
+  /**
+   * `wrap` without the per-call stand-down check and containment, for wrappers on per-event paths
+   * (an `emit` runs a dozen times per request): the wrapper checks `isStoodDown` itself and
+   * contains its own code, so that only the original's errors reach the caller.
+   */
+  readonly wrapHot: <T extends object, K extends keyof T>(target: T, name: K, makeWrapper: (original: T[K]) => T[K]) => boolean;
 }
 
 /**

@@ -35,6 +35,14 @@ export class AsyncLocalStorageContextManager implements ContextManager {
     return this._storage.run(context, Reflect.apply, fn, thisArg, args) as ReturnType<F>;
   }
 
+  /**
+   * with() for a caller that already holds the arguments (an emit wrapper's `arguments`): no rest
+   * array on the way in, and none through the api's context.with either (../kit/active-context.ts).
+   */
+  withArguments<R>(context: Context, fn: (...args: any[]) => R, thisArg: unknown, args: ArrayLike<unknown>): R {
+    return this._storage.run(context, Reflect.apply, fn, thisArg, args) as R;
+  }
+
   /** Binds a function (or every listener later added to an EventEmitter) to `context`. */
   bind<T>(context: Context, target: T): T {
     if (typeof target === 'function') return this._bindFunction(context, target as unknown as Listener) as T;

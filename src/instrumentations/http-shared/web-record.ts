@@ -9,6 +9,7 @@
  */
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
+import { LinkedContext } from '../../sdk/linked-context';
 
 /** @opentelemetry/core's RPC_METADATA_KEY: createContextKey is Symbol.for, shared by every copy. */
 export const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
@@ -28,27 +29,34 @@ export interface WebRecord {
   readonly scheme: string;
   /** performance.now() at the start, for the duration metric of a request whose span does not record. */
   readonly startedAt: number;
+  /** Set when the response ended: from then on frameworks no longer see the record. */
+  isEnded: boolean;
 }
 
+/**
+ * Kept until the request is collected, not removed when the response ends: events of the request
+ * that come later (a body read after the answer, the response's 'close') still find its context.
+ */
 const records = new WeakMap<IncomingMessage, WebRecord>();
 
-/** For `http`: the record of a request whose SERVER span just started, and its context. */
-export function attachWebRecord(req: IncomingMessage, span: Span, method: string, scheme: string, spanContext: Context): Context {
-  const record: WebRecord = { type: 'http', span, method, scheme, route: undefined, framework: undefined, startedAt: performance.now() };
+/** For `http`: the record of a request whose SERVER span just started. */
+export function attachWebRecord(req: IncomingMessage, record: WebRecord): void {
   records.set(req, record);
-  return spanContext.setValue(RPC_METADATA_KEY, record);
 }
 
-/** For `http`, at the end of the response: the record, removed. */
-export function takeWebRecord(req: IncomingMessage | undefined): WebRecord | undefined {
-  if (req === undefined) return undefined;
-  const record = records.get(req);
-  if (record !== undefined) records.delete(req);
-  return record;
+/** `parent` with the record as its RPCMetadata. */
+export function contextWithWebRecord(parent: Context, record: WebRecord): Context {
+  return LinkedContext.with(parent, RPC_METADATA_KEY, record);
 }
 
-/** For frameworks: the record of an incoming request (the node:http IncomingMessage), if traced. */
+/** For frameworks: the record of an incoming request (the node:http IncomingMessage) traced and not yet answered. */
 export function webRecordOf(req: unknown): WebRecord | undefined {
+  const record = requestRecordOf(req);
+  return record === undefined || record.isEnded ? undefined : record;
+}
+
+/** For `http`: the record of an incoming request, also after its response ended. */
+export function requestRecordOf(req: unknown): WebRecord | undefined {
   return typeof req === 'object' && req !== null ? records.get(req as IncomingMessage) : undefined;
 }
 

@@ -11,7 +11,8 @@
 import type { InstrumentationContext, PatchFunction } from '../../kit/definition';
 import { log } from '../../log';
 import { makeRequestWrapper } from './client';
-import { makeServerEmitWrapper } from './server';
+import { makeServerEmitWrapper, onResponseEnded } from './server';
+import { installRequestEvents } from './request-events';
 import type { HttpSettings } from './settings';
 import { HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_REQUEST_DURATION } from '../../metrics/instruments';
 
@@ -20,9 +21,12 @@ function patchModule(moduleExports: any, ctx: InstrumentationContext<HttpSetting
   const request = ctx.wrap(moduleExports, 'request', requestWrapper);
   const get = ctx.wrap(moduleExports, 'get', requestWrapper);
   const emit = ctx.wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_SERVER_REQUEST_DURATION)));
+  // https serves its requests with http's IncomingMessage and ServerResponse; the second
+  // install (whichever module loads second) finds them wrapped.
+  const events = installRequestEvents(scheme === 'http' ? moduleExports : require('node:http'), ctx, onResponseEnded);
   // The hook layer logs the patch; say here only what was left out (wrap() logged why).
-  if (!request || !get || !emit) {
-    log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}`);
+  if (!request || !get || !emit || !events) {
+    log.debug(`${ctx.id}: ${scheme} partly patched: request ${request}, get ${get}, Server#emit ${emit}, request events ${events}`);
   }
 }
 

@@ -2,25 +2,20 @@
  * SERVER spans: a wrapper around Server.prototype.emit that, for 'request' (and 'checkContinue',
  * which replaces it when the app listens for it), starts a span from the extracted parent and
  * emits inside its context, so the handler and everything it awaits nests under it. The span ends
- * on the response's 'finish', or on 'close' without a finish (the client went away); it is then
- * named `{method} {route}` and given `http.route` when a framework set a route on the request's
- * web record (../http-shared/web-record.ts).
+ * when the response finishes, or closes without finishing (the client went away), as
+ * ./request-events.ts reports it; it is then named `{method} {route}` and given `http.route`
+ * when a framework set a route on the request's web record (../http-shared/web-record.ts).
  *
- * Correlation is the web record, keyed by the IncomingMessage (`res.req`); the listeners are
- * shared functions that find it through `this`, so a request costs no closures.
+ * Correlation is the web record, keyed by the IncomingMessage (`res.req`): a request costs no
+ * closure and no listener.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  trace,
   type Attributes,
-  type Context,
-  type Span,
-  type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
 import { log } from '../../log';
@@ -28,7 +23,10 @@ import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
-import { attachWebRecord, takeWebRecord, webRecordOf, type WebRecord } from '../http-shared/web-record';
+import { attachWebRecord, contextWithWebRecord, requestRecordOf, type WebRecord } from '../http-shared/web-record';
+import { contextWithSpan } from '../../sdk/linked-context';
+import { activeContext, withContext } from '../../kit/active-context';
+import type { ServerRecord } from './request-events';
 import { recordError } from '../../kit/errors';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
@@ -42,19 +40,17 @@ import { durationSeconds } from '../../metrics/duration';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 
-/**
- * The settings of responses that need more than the stable attributes at the end (response-header
- * capture, the old status code); only populated when one of those is configured.
- */
-const responseExtras = new WeakMap<ServerResponse, HttpSettings>();
-/**
- * Set by startServerSpan for the emit wrapper, which reads it right after the call: whether the
- * request's web record must outlive the emit (its span records, or it is measured).
- */
-let lastStartedIsTracked = false;
+interface HttpServerRecord extends ServerRecord {
+  /**
+   * The settings, for a response that needs more than the stable attributes at the end
+   * (response-header capture, the old status code); undefined when neither is configured.
+   */
+  readonly extras: HttpSettings | undefined;
+}
+
 /**
  * http.server.request.duration, when metrics are on: set by the patch (one agent per process).
- * Every request is measured, sampled or not, so the listeners are there for all of them then.
+ * Every request is measured, sampled or not, so the end of every response is noticed then.
  */
 let serverDuration: Histogram | undefined;
 
@@ -87,7 +83,7 @@ function applyRoute(record: WebRecord): void {
   record.span.updateName(`${spanNameForMethod(record.method)} ${route}`);
 }
 
-function finishServerSpan(res: ServerResponse, record: WebRecord): void {
+function finishServerSpan(res: ServerResponse, record: HttpServerRecord): void {
   const span = record.span;
   let errorType: string | undefined;
   try {
@@ -100,7 +96,7 @@ function finishServerSpan(res: ServerResponse, record: WebRecord): void {
       span.setAttribute(semconv.ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    const extras = responseExtras.get(res);
+    const extras = record.extras;
     if (extras !== undefined) {
       if (extras.serverResponseHeaders !== undefined) setCapturedHeaders(span, extras.serverResponseHeaders, res, outgoingHeaderValues);
       if (extras.oldSemconv) setOldResponse(span, statusCode);
@@ -108,7 +104,7 @@ function finishServerSpan(res: ServerResponse, record: WebRecord): void {
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_END', 'http: recording a server response failed', err);
   }
-  span.end();
+  endSpan(record);
   endMeasurement(record, res, errorType);
 }
 
@@ -120,38 +116,44 @@ function endMeasurement(record: WebRecord, res: ServerResponse, errorType: strin
   }
 }
 
-function onServerResponseFinish(this: ServerResponse): void {
-  const record = takeWebRecord(this.req);
-  if (record !== undefined) finishServerSpan(this, record);
+/** For ./request-events.ts: the response finished, or closed first. Never throws. */
+export function onResponseEnded(res: ServerResponse, record: ServerRecord, event: 'finish' | 'close'): void {
+  if (record.isEnded) return;
+  record.isEnded = true;
+  // 'close' also follows a normal 'finish'; a 'close' that comes first ends it as aborted
+  // unless the response was in fact complete.
+  if (event === 'finish' || res.writableFinished) finishServerSpan(res, record as HttpServerRecord);
+  else abortServerSpan(res, record as HttpServerRecord);
 }
 
-function onServerResponseClose(this: ServerResponse): void {
-  const record = takeWebRecord(this.req);
-  if (record === undefined) return;
-  // 'close' also follows a normal 'finish' (already handled); here only if it came first.
-  if (this.writableFinished) {
-    finishServerSpan(this, record);
-    return;
-  }
+function abortServerSpan(res: ServerResponse, record: HttpServerRecord): void {
   const span = record.span;
   let errorType: string | undefined;
   try {
     applyRoute(record);
-    if (this.headersSent) {
-      span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, this.statusCode);
-      if (responseExtras.get(this)?.oldSemconv === true) setOldResponse(span, this.statusCode);
+    if (res.headersSent) {
+      span.setAttribute(semconv.ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+      if (record.extras?.oldSemconv === true) setOldResponse(span, res.statusCode);
     }
     // Node destroys the request with ECONNRESET "aborted" when the peer goes away mid-request.
-    const req = this.req as IncomingMessage | undefined;
-    const cause = req?.errored ?? this.errored;
+    const req = res.req as IncomingMessage | undefined;
+    const cause = req?.errored ?? res.errored;
     errorType = errorTypeForError(cause);
     span.setAttribute(semconv.ATTR_ERROR_TYPE, errorType);
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was sent' });
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_CLOSE', 'http: recording an aborted server request failed', err);
   }
-  span.end();
-  endMeasurement(record, this, errorType);
+  endSpan(record);
+  endMeasurement(record, res, errorType);
+}
+
+function endSpan(record: WebRecord): void {
+  try {
+    record.span.end();
+  } catch (err) {
+    log.errorOnce('OTELI_E_HTTP_SERVER_END', 'http: ending a server span failed', err);
+  }
 }
 
 function serverAttributes(
@@ -219,50 +221,17 @@ function targetPart(part: string, cap: number, targetIsLong: boolean): string {
   return targetIsLong ? detachedCopy(part) : part;
 }
 
-type AnyEmit = (this: object, event: string | symbol, ...args: unknown[]) => boolean;
-
-/**
- * Makes the events of one request and its response ('data', 'end', 'close' on req; 'finish',
- * 'close', 'drain' on res) run in the SERVER span's context. Node emits them from the connection's
- * socket callbacks, whose context is the connection's (the accepting server's, normally none),
- * not the request's. Without this, a body read with req.on('data') / req.on('end'), as body
- * parsers do, would start the calls made after it as new traces (ignoring a sampled-off parent),
- * and a log line written on res 'finish' would carry no trace id. One closure per request, set as
- * the own (non-enumerable) `emit` of both objects; the emitting itself is the prototype's.
- * An own property, against our habit of correlating through WeakMaps: the alternative, an emit
- * on the prototypes that looks the context up, would tax every IncomingMessage in the process
- * (client responses too) and add two WeakMap entries, which the GC pays for, to every request.
- */
-function runEventsInContext(req: IncomingMessage, res: ServerResponse, spanContext: Context): void {
-  const emitInSpanContext = function (this: { _events?: Record<string | symbol, unknown> }, event: string | symbol): boolean {
-    let proto = Object.getPrototypeOf(this) as { emit: AnyEmit };
-    // An object whose prototype is this very request (Object.create(req)) must not loop.
-    while (proto.emit === emitInSpanContext) proto = Object.getPrototypeOf(proto) as { emit: AnyEmit };
-    // Most of a request's events ('socket', 'prefinish', 'readable', 'resume' …) have no
-    // listener: nothing runs, so no context to enter (EventEmitter's own listener table).
-    if (this._events !== undefined && this._events[event] === undefined) return proto.emit.apply(this, arguments as unknown as [string]);
-    // Emitted from the app's own code in the request's context ('finish' from res.end() in the
-    // handler): already there, and entering it again would copy the context frame for nothing.
-    if (context.active() === spanContext) return proto.emit.apply(this, arguments as unknown as [string]);
-    return context.with(spanContext, Reflect.apply, undefined, proto.emit, this, arguments) as boolean;
-  };
-  // Not enumerable: Object.keys(req), a spread or a logger's dump of req/res show what they did.
-  const property = { value: emitInSpanContext, writable: true, enumerable: false, configurable: true };
-  Object.defineProperty(req, 'emit', property);
-  Object.defineProperty(res, 'emit', property);
-}
-
-/** The context to emit in, or undefined when this request is not traced. Never throws. */
+/** The request's record, or undefined when this request is not traced. Never throws. */
 function startServerSpan(
   tracer: Tracer,
   settings: HttpSettings,
   scheme: string,
   req: IncomingMessage,
   res: ServerResponse,
-): Context | undefined {
+): HttpServerRecord | undefined {
   try {
-    if (webRecordOf(req) !== undefined) return undefined; // re-emitted by a framework: one span per request
-    if (isTracingSuppressed(context.active())) return undefined;
+    if (requestRecordOf(req) !== undefined) return undefined; // re-emitted by a framework: one span per request
+    if (isTracingSuppressed(activeContext())) return undefined;
     const url = originForm(req.url ?? '/');
     const queryStart = url.indexOf('?');
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
@@ -290,26 +259,29 @@ function startServerSpan(
       },
       parent,
     );
-    // The web record: a re-emit of this request must find it, recording or not (no second
-    // span). A non-recording one's is removed when emit returns (see the wrapper): left until the
-    // request is collected, WeakMap entries cost the garbage collector more than the span.
-    const spanContext = attachWebRecord(req, span, normalized, scheme, trace.setSpan(parent, span));
     const isRecording = span.isRecording();
-    if (isRecording) {
-      if (settings.serverRequestHeaders !== undefined) {
-        setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
-      }
-      if (settings.serverResponseHeaders !== undefined || settings.oldSemconv) responseExtras.set(res, settings);
+    if (isRecording && settings.serverRequestHeaders !== undefined) {
+      setCapturedHeaders(span, settings.serverRequestHeaders, req, rawHeaderLookup);
     }
-    // A non-recording span ignores everything the listeners would do, including end(); only the
-    // duration metric needs them then.
-    lastStartedIsTracked = isRecording || serverDuration !== undefined;
-    if (lastStartedIsTracked) {
-      res.on('finish', onServerResponseFinish);
-      res.on('close', onServerResponseClose);
-    }
-    runEventsInContext(req, res, spanContext);
-    return spanContext;
+    // The web record: a re-emit of this request must find it, recording or not (no second
+    // span), and so must the request's events, to run in its context. A non-recording span
+    // ignores everything the end would do; only the duration metric needs it then.
+    const record: HttpServerRecord = {
+      type: 'http',
+      span,
+      method: normalized,
+      scheme,
+      route: undefined,
+      framework: undefined,
+      startedAt: performance.now(),
+      context: ROOT_CONTEXT,
+      isTracked: isRecording || serverDuration !== undefined,
+      isEnded: false,
+      extras: isRecording && (settings.serverResponseHeaders !== undefined || settings.oldSemconv) ? settings : undefined,
+    };
+    record.context = contextWithWebRecord(contextWithSpan(parent, span), record);
+    attachWebRecord(req, record);
+    return record;
   } catch (err) {
     log.errorOnce('OTELI_E_HTTP_SERVER_START', 'http: starting a server span failed', err);
     return undefined;
@@ -324,23 +296,19 @@ export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, sc
       if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
         return original.apply(this, arguments as unknown as Parameters<Emit>);
       }
-      const spanContext = startServerSpan(tracer, settings, scheme, req, res);
-      if (spanContext === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
-      const isTracked = lastStartedIsTracked;
+      const record = startServerSpan(tracer, settings, scheme, req, res);
+      if (record === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
       try {
-        return context.with(spanContext, original, this, event, req, res);
+        return withContext(record.context, original, this, arguments);
       } catch (err) {
         // The app's handler threw synchronously: note it on the span, re-throw it untouched.
         // Not its status: whether the response becomes a 5xx is up to the app's error handling.
         try {
-          const span = trace.getSpan(spanContext);
-          if (span !== undefined) recordError(span, err, { setStatus: false });
+          recordError(record.span, err, { setStatus: false });
         } catch {
           // recording is best effort; the app's error is what matters
         }
         throw err;
-      } finally {
-        if (!isTracked) takeWebRecord(req);
       }
     };
 }
