@@ -25,6 +25,22 @@ export interface AttributeHolder {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** What a holder starts with: shared, and replaced by an object of its own at the first store. */
+export const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** The attributes object an instrumentation handed over for the span it starts next (handOver). */
+let handedOver: Attributes | undefined;
+
+/**
+ * For instrumentations: `attributes` were built for the span about to start, and nothing writes
+ * to them afterwards, so the span may keep the object itself instead of a copy. Checked by
+ * identity, so an object that reaches another tracer (or none) changes nothing.
+ */
+export function handOver(attributes: Attributes): Attributes {
+  handedOver = attributes;
+  return attributes;
+}
 let countLimitWarned = false;
 
 /**
@@ -108,7 +124,8 @@ export function setLimitedAttribute(
     logInvalid(key);
     return;
   }
-  const target = holder.attributes;
+  let target = holder.attributes;
+  if (target === EMPTY_ATTRIBUTES) target = holder.attributes = {};
   // We never store undefined, so `undefined` means "new" unless the key names something on
   // Object.prototype (e.g. "constructor"), which the own-property check settles.
   const isNew = (target as Record<string, unknown>)[key] === undefined || !hasOwn.call(target, key);
@@ -128,6 +145,29 @@ export function setLimitedAttribute(
   }
 }
 
+/**
+ * The number of keys when `attributes` can be stored as a plain copy: a plain object whose values
+ * are all short strings, numbers or booleans, within the count limit (what instrumentations hand
+ * to startSpan). -1 when any key needs the one-by-one path (arrays are copied element-wise,
+ * invalid values dropped, long strings cut, `__proto__` defined).
+ */
+function plainCopyCount(attributes: Attributes, countLimit: number, lengthLimit: number): number {
+  // for-in and a spread see the same keys only when nothing is inherited.
+  if (Object.getPrototypeOf(attributes) !== Object.prototype) return -1;
+  let count = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const type = typeof value;
+    if (type === 'string') {
+      if ((value as string).length > lengthLimit) return -1;
+    } else if (type !== 'number' && type !== 'boolean') {
+      return -1;
+    }
+    if (key === '__proto__' || key === '' || ++count > countLimit) return -1;
+  }
+  return count;
+}
+
 /** setLimitedAttribute for every enumerable key of `attributes` (no Object.keys() array). */
 export function setLimitedAttributes(
   holder: AttributeHolder,
@@ -136,6 +176,19 @@ export function setLimitedAttributes(
   lengthLimit: number,
 ): void {
   if (attributes === undefined || attributes === null || typeof attributes !== 'object') return;
+  if (holder.attributeCount === 0) {
+    // A span's first attributes: one validating read, then the object handed over, or one
+    // copy (a spread copies the object's shape at once, where key-by-key stores go through a
+    // megamorphic store each).
+    const count = plainCopyCount(attributes, countLimit, lengthLimit);
+    if (count >= 0) {
+      const isHandedOver = attributes === handedOver;
+      if (isHandedOver) handedOver = undefined;
+      holder.attributes = isHandedOver ? attributes : { ...attributes };
+      holder.attributeCount = count;
+      return;
+    }
+  }
   for (const key in attributes) {
     setLimitedAttribute(holder, key, attributes[key], countLimit, lengthLimit);
   }

@@ -29,7 +29,7 @@ import type {
   SpanLinkData,
   SpanProcessor,
 } from './types';
-import { setLimitedAttribute, setLimitedAttributes, type AttributeHolder } from './attributes';
+import { EMPTY_ATTRIBUTES, setLimitedAttribute, setLimitedAttributes, type AttributeHolder } from './attributes';
 import { nowMs, timeInputToMs } from './time';
 
 /** What all spans of one provider share (one object per provider; counters are mutable). */
@@ -42,7 +42,6 @@ export interface ProviderState {
   isShutdown: boolean;
 }
 
-const EMPTY_ATTRIBUTES: Attributes = Object.freeze({});
 const NO_EVENTS: readonly SpanEventData[] = Object.freeze([]);
 const NO_LINKS: readonly SpanLinkData[] = Object.freeze([]);
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
@@ -77,7 +76,7 @@ function logEnded(span: Span, operation: string): void {
 }
 
 export class Span implements ApiSpan, ReadableSpan, AttributeHolder {
-  attributes: Attributes = {};
+  attributes: Attributes = EMPTY_ATTRIBUTES;
   attributeCount = 0;
   droppedAttributesCount = 0;
   events: readonly SpanEventData[] = NO_EVENTS;

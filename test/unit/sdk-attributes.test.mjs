@@ -102,3 +102,50 @@ test('keys that exist on Object.prototype are stored and counted as new keys', (
   setLimitedAttribute(h, 'constructor', 'c2', 128, Infinity);
   assert.equal(h.attributeCount, 3);
 });
+
+test('a first set of attributes is stored as a copy: the caller may change its object afterwards', () => {
+  const { EMPTY_ATTRIBUTES } = require('../../dist/sdk/attributes.js');
+  const h = { attributes: EMPTY_ATTRIBUTES, attributeCount: 0, droppedAttributesCount: 0 };
+  const given = { a: 'x', b: 2, c: true };
+  setLimitedAttributes(h, given, 128, Infinity);
+  given.a = 'changed';
+  given.d = 'added';
+  assert.deepEqual(h.attributes, { a: 'x', b: 2, c: true });
+  assert.equal(h.attributeCount, 3);
+  // A later store goes to the holder's own object, never to the shared empty one.
+  setLimitedAttribute(h, 'e', 1, 128, Infinity);
+  assert.deepEqual(EMPTY_ATTRIBUTES, {});
+});
+
+test('handOver: the object built for the next span is kept itself, once, and within the limits', () => {
+  const { handOver } = require('../../dist/sdk/attributes.js');
+  const built = handOver({ a: 'x', b: 2 });
+  const first = holder();
+  setLimitedAttributes(first, built, 128, Infinity);
+  assert.equal(first.attributes, built, 'kept, not copied');
+  const second = holder();
+  setLimitedAttributes(second, built, 128, Infinity);
+  assert.notEqual(second.attributes, built, 'a second use is a copy');
+  // Over a limit, the one-by-one path applies all the same.
+  const cut = holder();
+  setLimitedAttributes(cut, handOver({ long: 'abcdef', n: 1, m: 2 }), 2, 3);
+  assert.deepEqual(cut.attributes, { long: 'abc', n: 1 });
+  assert.equal(cut.droppedAttributesCount, 1);
+});
+
+test('the copy path sees what the key-by-key path sees: inherited keys, arrays, __proto__', () => {
+  const inherited = Object.create({ fromProto: 'p' });
+  inherited.own = 'o';
+  const h1 = holder();
+  setLimitedAttributes(h1, inherited, 128, Infinity);
+  assert.deepEqual({ ...h1.attributes }, { own: 'o', fromProto: 'p' });
+  const h2 = holder();
+  const list = ['a', 'b'];
+  setLimitedAttributes(h2, { list }, 128, Infinity);
+  list.push('c');
+  assert.deepEqual(h2.attributes.list, ['a', 'b']);
+  const h3 = holder();
+  setLimitedAttributes(h3, JSON.parse('{"__proto__": "x", "k": 1}'), 128, Infinity);
+  assert.equal(Object.getOwnPropertyDescriptor(h3.attributes, '__proto__').value, 'x');
+  assert.equal(Object.getPrototypeOf(h3.attributes), Object.prototype);
+});

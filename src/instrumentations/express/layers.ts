@@ -21,6 +21,7 @@
 import { context, SpanKind, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorTypeForError, recordError } from '../../kit/errors';
+import { handOver } from '../../sdk/attributes';
 import { setRoute, webRecordOf, type WebRecord } from '../http-shared/web-record';
 import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
 
@@ -161,9 +162,11 @@ export function runLayer(
       {
         kind: SpanKind.INTERNAL,
         // Literal keys (ATTR_EXPRESS_TYPE, ATTR_EXPRESS_NAME, ATTR_HTTP_ROUTE): see http/server.ts recordServerDuration.
-        attributes: route === undefined
-          ? { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route! }
-          : { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route, 'http.route': route },
+        attributes: handOver(
+          route === undefined
+            ? { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route! }
+            : { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route, 'http.route': route },
+        ),
       },
       parent,
     );

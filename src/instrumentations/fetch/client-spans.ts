@@ -34,6 +34,7 @@ import { recordError } from '../../kit/errors';
 import type { HttpSettings } from '../http/settings';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { log } from '../../log';
+import { handOver } from '../../sdk/attributes';
 import { pathWithoutQuery } from '../http-shared/excluded';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
@@ -163,7 +164,7 @@ export function createUndiciChannelHandlers(ctx: InstrumentationContext<HttpSett
       // Given at creation, as the conventions ask, so that a sampler can read them.
       const span = tracer.startSpan(
         spanNameForMethod(method),
-        { kind: SpanKind.CLIENT, attributes: requestAttributes(request, sentMethod, method, target) },
+        { kind: SpanKind.CLIENT, attributes: handOver(requestAttributes(request, sentMethod, method, target)) },
         parent,
       );
       // An unsampled span still propagates its context but needs no bookkeeping. A recording one

@@ -14,6 +14,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { log } from '../../log';
+import { handOver } from '../../sdk/attributes';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { recordError } from '../../kit/errors';
@@ -212,7 +213,7 @@ function planClientCall(
     // Host and User-Agent are added once Node built the request (trackClientRequest).
     if (settings.oldSemconv) addOldRequestAttributes(attributes, 'client', { target: redactTarget(target.path, urlCap) });
     // Given at creation, as the conventions ask, so that a sampler can read them.
-    const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes }, active);
+    const span = tracer.startSpan(spanNameForMethod(method), { kind: SpanKind.CLIENT, attributes: handOver(attributes) }, active);
     const injected: Record<string, string> = {};
     propagation.inject(trace.setSpan(active, span), injected);
     // No propagator wrote anything (OTEL_PROPAGATORS=none): call Node with the app's own arguments.

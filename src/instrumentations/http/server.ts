@@ -19,6 +19,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { log } from '../../log';
+import { handOver } from '../../sdk/attributes';
 import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
@@ -247,7 +248,7 @@ function startServerSpan(
       spanNameForMethod(normalized),
       {
         kind: SpanKind.SERVER,
-        attributes: serverAttributes(
+        attributes: handOver(serverAttributes(
           req,
           settings,
           scheme,
@@ -255,7 +256,7 @@ function startServerSpan(
           normalized,
           targetPart(path, cap, isLong),
           query === undefined ? undefined : targetPart(query, cap, isLong),
-        ),
+        )),
       },
       parent,
     );
