@@ -15,7 +15,22 @@ export interface HostAndPort {
  * `example.com:8080` → {example.com, 8080}; `[::1]:3000` → {::1, 3000}. Without a port the
  * client addressed the scheme's default port, so that is what server.port reports.
  */
+// The last Host header parsed, and what it gave: the requests of a connection, and of most
+// servers, name one host, so the slices, the port check and the object are made once.
+let lastHost: string | undefined;
+let lastScheme: string | undefined;
+let lastParsed: HostAndPort | undefined;
+
 export function parseHostHeader(host: string, scheme: string): HostAndPort | undefined {
+  if (host === lastHost && scheme === lastScheme) return lastParsed;
+  const parsed = parseHost(host, scheme);
+  lastHost = host;
+  lastScheme = scheme;
+  lastParsed = parsed;
+  return parsed;
+}
+
+function parseHost(host: string, scheme: string): HostAndPort | undefined {
   if (host.length === 0) return undefined;
   let address: string;
   let portText: string | undefined;
@@ -31,7 +46,7 @@ export function parseHostHeader(host: string, scheme: string): HostAndPort | und
   }
   if (address.length === 0) return undefined;
   if (portText === undefined || portText === '') return { address, port: defaultPortForScheme(scheme) };
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+  const port = isDecimalPort(portText) ? Number(portText) : 0;
   return { address, port: port > 0 && port < 65536 ? port : undefined };
 }
 
@@ -40,6 +55,16 @@ export function parseHostHeader(host: string, scheme: string): HostAndPort | und
  * (`GET http://example.com:8080/path?q HTTP/1.1`, RFC 9112 §3.2.2), whose url.path is `/path`, not
  * the whole URL. The asterisk form (`OPTIONS *`) and anything else are kept as they are.
  */
+/** One to five ASCII digits (what /^\d{1,5}$/ matches, without a regular expression per request). */
+function isDecimalPort(text: string): boolean {
+  if (text.length === 0 || text.length > 5) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 export function originForm(target: string): string {
   if (target.charCodeAt(0) === 0x2f /* / */) return target;
   const schemeEnd = target.indexOf('://');
