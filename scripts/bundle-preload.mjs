@@ -16,7 +16,8 @@
 // esbuild keeps each CommonJS input in its own lazy wrapper, so a require() inside a function
 // still loads its module only when called.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +59,9 @@ export async function bundlePreload(root) {
     plugins: [recordLoadedModules(dist)],
     logLevel: 'warning',
   });
+  // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
+  const id = createHash('sha256').update(readFileSync(join(dist, BUNDLE))).digest('hex').slice(0, 16);
+  appendFileSync(join(dist, BUNDLE), `// otel-instrument bundle ${id}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundlePreload(join(dirname(fileURLToPath(import.meta.url)), '..'));

@@ -3,10 +3,11 @@
  * imports need the --import entry, register.mts). Never throws into the app.
  *
  * It loads the preload's bundle (one file built from ./agent/preload.ts and what it requires,
- * scripts/bundle-preload.mjs), not tsc's files: the start-up cost is in loading many files.
+ * scripts/bundle-preload.mjs) through its code cache (./agent/bundle-cache.ts), not tsc's files:
+ * the start-up cost is in loading and compiling many files.
  */
 try {
-  (require('./agent/preload.bundle.js') as typeof import('./agent/preload')).preloadFromRequire();
+  (require('./agent/bundle-cache') as typeof import('./agent/bundle-cache')).loadPreloadBundle().preloadFromRequire();
 } catch (err) {
   try {
     (require('./agent/gate') as typeof import('./agent/gate')).reportStartFailure(err);
