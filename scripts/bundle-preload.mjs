@@ -13,6 +13,9 @@
 //   (src/hooks/esm-loader.mts), and the Hook must come from that same copy;
 // - supports-color: debug's optional colour probe, resolved where the app's install has it.
 //
+// require-in-the-middle's `require('debug')` gets src/hooks/ritm-debug.ts, which loads debug only
+// where DEBUG is set.
+//
 // esbuild keeps each CommonJS input in its own lazy wrapper, so a require() inside a function
 // still loads its module only when called.
 import { createRequire } from 'node:module';
@@ -44,6 +47,17 @@ function recordLoadedModules(dist) {
   };
 }
 
+function debugOnlyWhenAsked(dist) {
+  return {
+    name: 'debug-only-when-asked',
+    setup(build) {
+      build.onResolve({ filter: /^debug$/ }, (args) =>
+        args.importer.includes(`${sep}require-in-the-middle${sep}`) ? { path: join(dist, 'hooks', 'ritm-debug.js') } : undefined,
+      );
+    },
+  };
+}
+
 export async function bundlePreload(root) {
   const esbuild = createRequire(join(root, 'package.json'))('esbuild');
   const dist = join(root, 'dist');
@@ -56,7 +70,7 @@ export async function bundlePreload(root) {
     target: 'node20',
     external: EXTERNAL,
     banner: { js: `"use strict";\nconst __loadedModules = (globalThis[${LOADED_MODULES_KEY}] ??= []);` },
-    plugins: [recordLoadedModules(dist)],
+    plugins: [debugOnlyWhenAsked(dist), recordLoadedModules(dist)],
     logLevel: 'warning',
   });
   // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
