@@ -58,6 +58,13 @@ function debugOnlyWhenAsked(dist) {
   };
 }
 
+// esbuild renames a function expression that has its variable's name (`const next = function
+// next` becomes `function next2`): a wrapper's .name the app can see. Such code must be declared.
+function renamedFunctionNames(bundle) {
+  const renamed = [...bundle.matchAll(/\b(\w+) = (?:async )?(?:function\*?|class) (\1\d+)\b/g)].map((m) => `${m[1]} -> ${m[2]}`);
+  if (renamed.length > 0) throw new Error(`the bundle renamed functions the app can see (declare them instead): ${renamed.join(', ')}`);
+}
+
 export async function bundlePreload(root) {
   const esbuild = createRequire(join(root, 'package.json'))('esbuild');
   const dist = join(root, 'dist');
@@ -73,6 +80,7 @@ export async function bundlePreload(root) {
     plugins: [debugOnlyWhenAsked(dist), recordLoadedModules(dist)],
     logLevel: 'warning',
   });
+  renamedFunctionNames(readFileSync(join(dist, BUNDLE), 'utf8'));
   // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
   const id = createHash('sha256').update(readFileSync(join(dist, BUNDLE))).digest('hex').slice(0, 16);
   appendFileSync(join(dist, BUNDLE), `// otel-instrument bundle ${id}\n`);
