@@ -23,16 +23,28 @@ const LEVEL_RANK: Record<LogLevel, number> = {
 
 export const LOG_LEVELS = Object.keys(LEVEL_RANK) as LogLevel[];
 
-let currentRank = LEVEL_RANK.warn;
-const alreadySaid = new Set<string>();
+interface LogState {
+  rank: number;
+  readonly alreadySaid: Set<string>;
+}
+
+// One level and one set of said-once messages per process, kept on globalThis: the preload runs
+// from its bundle, while the ESM loader (hooks/esm-loader.mts) imports this file from dist/, and
+// both copies must log at the configured level and say a one-time message once.
+const LOG_STATE_KEY = Symbol.for('otel-instrument.log');
+const state: LogState = ((globalThis as { [LOG_STATE_KEY]?: LogState })[LOG_STATE_KEY] ??= {
+  rank: LEVEL_RANK.warn,
+  alreadySaid: new Set<string>(),
+});
+const alreadySaid = state.alreadySaid;
 const PREFIX = '[otel-instrument]';
 
 export function setLogLevel(level: LogLevel): void {
-  currentRank = LEVEL_RANK[level] ?? LEVEL_RANK.warn;
+  state.rank = LEVEL_RANK[level] ?? LEVEL_RANK.warn;
 }
 
 export function isLogLevelEnabled(level: Exclude<LogLevel, 'none' | 'all'>): boolean {
-  return currentRank >= LEVEL_RANK[level];
+  return state.rank >= LEVEL_RANK[level];
 }
 
 function write(line: string): void {
@@ -45,37 +57,37 @@ function write(line: string): void {
 
 export const log = {
   error(msg: string): void {
-    if (currentRank >= LEVEL_RANK.error) write(`error: ${msg}`);
+    if (state.rank >= LEVEL_RANK.error) write(`error: ${msg}`);
   },
   warn(msg: string): void {
-    if (currentRank >= LEVEL_RANK.warn) write(`warn: ${msg}`);
+    if (state.rank >= LEVEL_RANK.warn) write(`warn: ${msg}`);
   },
   info(msg: string): void {
-    if (currentRank >= LEVEL_RANK.info) write(msg);
+    if (state.rank >= LEVEL_RANK.info) write(msg);
   },
   debug(msg: string): void {
-    if (currentRank >= LEVEL_RANK.debug) write(`debug: ${msg}`);
+    if (state.rank >= LEVEL_RANK.debug) write(`debug: ${msg}`);
   },
   /** A warning with a stable code, printed at most once per (code, message). */
   warnOnce(code: string, msg: string): void {
     const key = `${code}\u0000${msg}`;
     if (alreadySaid.has(key)) return;
     alreadySaid.add(key);
-    if (currentRank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
+    if (state.rank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
   },
   /**
    * A warning with a stable code that may repeat: for reports whose caller bounds their rate
    * (one per interval, see sdk/span-ledger.ts).
    */
   warnCoded(code: string, msg: string): void {
-    if (currentRank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
+    if (state.rank >= LEVEL_RANK.warn) write(`warn ${code}: ${msg}`);
   },
   /** An internal failure of ours: logged once per code, never thrown. */
   errorOnce(code: string, msg: string, err?: unknown): void {
     if (alreadySaid.has(code)) return;
     alreadySaid.add(code);
     const detail = err instanceof Error ? `: ${err.message}` : err === undefined ? '' : `: ${String(err)}`;
-    if (currentRank >= LEVEL_RANK.error) write(`error ${code}: ${msg}${detail}`);
+    if (state.rank >= LEVEL_RANK.error) write(`error ${code}: ${msg}${detail}`);
   },
 };
 

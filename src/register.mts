@@ -2,14 +2,15 @@
  * `node --import otel-instrument/register app.mjs` (and what the CLI puts in NODE_OPTIONS): the
  * preload for ESM and CJS apps alike. It registers the ESM loader for the modules we instrument
  * and waits for it before the app's first import, then starts the agent (shared with the
- * --require entry, ./agent/preload.ts). Never throws.
+ * --require entry, ./agent/preload.ts, loaded as its one-file bundle as register.ts does). Never throws.
  */
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
 try {
-  const { preloadFromImport } = require('./agent/preload.js') as typeof import('./agent/preload.js');
+  const { loadPreloadBundle } = require('./agent/bundle-cache.js') as typeof import('./agent/bundle-cache.js');
+  const { preloadFromImport } = loadPreloadBundle();
   await preloadFromImport(async (include) => (await import('./hooks/esm-loader.mjs')).registerEsmLoader(include));
 } catch (err) {
   try {

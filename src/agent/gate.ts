@@ -4,7 +4,6 @@
  * trace: package managers (`otel-instrument npm start` must trace the app, not npm), worker
  * threads, and a second copy of the preload (`--require` plus `--import`).
  */
-import { isMainThread } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { Config } from '../config/types';
 
@@ -51,9 +50,20 @@ export function reportStartFailure(err: unknown): void {
   }
 }
 
+/**
+ * A worker thread's bootstrap loads node:worker_threads before any preload runs (Node 20 to 24),
+ * so where nothing loaded it yet this is the main thread, and loading it only to ask (~3.5 ms of
+ * streams and message ports) is skipped. Anywhere else the module itself answers.
+ */
+function onWorkerThread(): boolean {
+  const loaded = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  if (Array.isArray(loaded) && !loaded.includes('NativeModule worker_threads')) return false;
+  return !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+}
+
 /** Why this process is skipped, or undefined when it should be traced. */
 export function skipReason(): string | undefined {
-  if (!isMainThread) return 'worker thread';
+  if (onWorkerThread()) return 'worker thread';
   if (isPackageManagerProcess()) return `package manager (${process.argv[1]})`;
   // Our own CLI, started by an app or script that already runs under it, inherits the preload.
   if (/^otel-instrument(\.js)?$/.test(basename(process.argv[1] ?? ''))) return 'the otel-instrument CLI itself';

@@ -109,7 +109,9 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingS
 
   type Emit = (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) => boolean;
   const originalEmit = process.emit as unknown as Emit;
-  const emit: Emit = function emit(this: NodeJS.Process, event: string | symbol): boolean {
+  // A declaration, not `const emit = function emit`: the bundler renames such a name (emit2),
+  // and process.emit.name is the app's to see.
+  function emit(this: NodeJS.Process, event: string | symbol): boolean {
     if (event === 'beforeExit') {
       let hold = false;
       try {
@@ -122,7 +124,7 @@ export function installShutdownHandlers({ processor, shutdownTimeoutMs, pendingS
       if (hold) return false;
     }
     return originalEmit.apply(this, arguments as unknown as Parameters<Emit>);
-  };
+  }
   process.emit = emit as unknown as typeof process.emit;
 
   process.on('exit', () => {

@@ -9,7 +9,8 @@
  * when the app exits is handed to the synchronous path by the batch processor instead.
  * This file must not import @opentelemetry/api: the standalone sync sender uses it too.
  */
-import * as http from 'node:http';
+// node:http is required at the first request: the preload loads this file at start-up.
+import type * as http from 'node:http';
 import {
   DEFAULT_RETRY_POLICY,
   DONE,
@@ -110,7 +111,9 @@ export function sendOnce(
     try {
       // node:https is loaded only for an https endpoint (~5 ms of start-up otherwise).
       const request =
-        target.url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')).request : http.request;
+        target.url.protocol === 'https:'
+          ? (require('node:https') as typeof import('node:https')).request
+          : (require('node:http') as typeof import('node:http')).request;
       req = request(target.url, {
         method: 'POST',
         agent: target.agent,

@@ -2,9 +2,10 @@
  * OTLP/HTTP (http/protobuf or http/json): one POST per export to the signal's full URL, over a
  * keep-alive agent, retried as ./http-transport.ts says.
  */
-// node:https is required where used: most set-ups export over plain HTTP, and loading it costs
-// ~5 ms of every app's start-up.
-import * as http from 'node:http';
+// node:http and node:https are required at the first export, with the keep-alive agent: an app
+// that does not load node:http itself (a worker, a CLI tool) would otherwise pay ~5-8 ms of its
+// start-up for them, and node:https costs that again where the endpoint is plain HTTP.
+import type * as http from 'node:http';
 import { log } from '../log';
 import { gzipAsync, gzipSync } from './gzip';
 import type { OtlpConfig } from '../config/types';
@@ -23,7 +24,9 @@ export interface TransportOptions {
 export class OtlpHttpTransport implements OtlpTransport {
   readonly format: 'protobuf' | 'json';
   readonly endpoint: string;
-  private readonly target: PostTarget | undefined;
+  private readonly url: URL | undefined;
+  private readonly headers: Readonly<Record<string, string>>;
+  private agent: http.Agent | undefined;
   private readonly tls: TlsMaterial;
   private readonly retryPolicy: RetryPolicy;
 
@@ -34,7 +37,7 @@ export class OtlpHttpTransport implements OtlpTransport {
     this.format = config.protocol === 'http/json' ? 'json' : 'protobuf';
     this.endpoint = config.endpoint;
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
-    const headers = {
+    this.headers = {
       ...config.headers,
       'content-type': this.format === 'json' ? 'application/json' : 'application/x-protobuf',
       'user-agent': USER_AGENT,
@@ -46,20 +49,30 @@ export class OtlpHttpTransport implements OtlpTransport {
     } catch {
       log.warnOnce('OTELI_W_OTLP_ENDPOINT', `OTLP endpoint "${config.endpoint}" is not a URL; nothing will be exported`);
     }
+    // The certificate files are still read here: a bad path is reported at start, not at the first export.
     this.tls = url?.protocol === 'https:' ? readTlsMaterial(config) : {};
-    let agent: http.Agent | undefined;
-    if (url?.protocol === 'https:') agent = new (require('node:https') as typeof import('node:https')).Agent({ keepAlive: true, ...this.tls });
-    else if (url?.protocol === 'http:') agent = new http.Agent({ keepAlive: true });
-    else if (url) log.warnOnce('OTELI_W_OTLP_ENDPOINT', `OTLP endpoint "${config.endpoint}" is not http(s)`);
-    this.target = url !== undefined && agent !== undefined ? { url, agent, headers } : undefined;
+    if (url !== undefined && url.protocol !== 'https:' && url.protocol !== 'http:') {
+      log.warnOnce('OTELI_W_OTLP_ENDPOINT', `OTLP endpoint "${config.endpoint}" is not http(s)`);
+      url = undefined;
+    }
+    this.url = url;
   }
 
   get usable(): boolean {
-    return this.target !== undefined;
+    return this.url !== undefined;
+  }
+
+  private postTarget(): PostTarget {
+    const url = this.url!;
+    this.agent ??=
+      url.protocol === 'https:'
+        ? new (require('node:https') as typeof import('node:https')).Agent({ keepAlive: true, ...this.tls })
+        : new (require('node:http') as typeof import('node:http')).Agent({ keepAlive: true });
+    return { url, agent: this.agent, headers: this.headers };
   }
 
   async send(encoded: Uint8Array, progress: SendProgress, stopper: RetryStopper): Promise<SendOutcome> {
-    const target = this.target!;
+    const target = this.postTarget();
     const body = this.config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
     const result = await postWithRetry(target, body, this.config.timeoutMs, this.retryPolicy, Math.random, progress, stopper);
     const { outcome, attempts } = result;
@@ -83,12 +96,11 @@ export class OtlpHttpTransport implements OtlpTransport {
   }
 
   sendSync(encoded: Uint8Array, timeoutMs: number): SyncSendResult {
-    const target = this.target!;
     const body = this.config.compression === 'gzip' ? gzipSync(encoded) : encoded;
-    return sendSync({ url: target.url.href, headers: target.headers, tls: this.tls }, body, timeoutMs);
+    return sendSync({ url: this.url!.href, headers: this.headers, tls: this.tls }, body, timeoutMs);
   }
 
   close(): void {
-    this.target?.agent.destroy();
+    this.agent?.destroy();
   }
 }

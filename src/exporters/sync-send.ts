@@ -43,7 +43,9 @@ export interface SyncSendHeader {
 
 export type SyncSendResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-export const SYNC_SEND_MAIN = path.join(__dirname, 'sync-send-main.js');
+// Through `..`: this code runs from dist/exporters/ (tsc's output) and from dist/agent/ (the
+// preload's bundle), both one level under dist/.
+export const SYNC_SEND_MAIN = path.join(__dirname, '..', 'exporters', 'sync-send-main.js');
 
 /** Returns the env for the child: without NODE_OPTIONS, so it does not preload us again. */
 function childEnv(): NodeJS.ProcessEnv {

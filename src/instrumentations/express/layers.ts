@@ -176,15 +176,17 @@ export function runLayer(
   state.open.add(open);
 
   const originalNext = call.next;
-  const next = function next(this: unknown, err?: unknown): unknown {
+  // A declaration, not `const next = function next`: the bundler renames such a name (next2),
+  // and the app's middleware may read next.name. (Hoisted, it loses the narrowing of `record`.)
+  function next(this: unknown, err?: unknown): unknown {
     if (!open.done) {
       // Passed on without an error: this route did not handle the request after all, unless it
       // answered first (a handler that sends, then calls next() again, or lets a logger run).
-      if (open.isRoute && (err === undefined || err === 'route' || err === 'router') && call.res?.headersSent !== true) record.route = open.previousRoute;
+      if (open.isRoute && (err === undefined || err === 'route' || err === 'router') && call.res?.headersSent !== true) record!.route = open.previousRoute;
       finish(state, open, err);
     }
     // eslint-disable-next-line prefer-rest-params
     return context.with(parent, originalNext, this, ...(arguments as unknown as unknown[]));
-  };
+  }
   return context.with(spanContext, call.run, undefined, next);
 }

@@ -1,0 +1,89 @@
+// Bundles the preload's CommonJS graph (tsc's dist/agent/preload.js and everything it requires,
+// eagerly or inside functions) into one file, dist/agent/preload.bundle.js, which the register
+// entries load instead. Start-up then reads and compiles one file instead of ~100: no module
+// resolution, stat, realpath or package.json lookups per file (issue #23).
+//
+// The bundle sits in dist/agent/, one level under dist/ like every file it replaces, so a
+// `__dirname`-relative path (sync-send.ts's child entry) means the same from either copy.
+//
+// Left out, required from node_modules at run time:
+// - @opentelemetry/api: the app's own copy must meet ours through the global registry, and a
+//   bundled copy would pin its version at our build time;
+// - import-in-the-middle: its loader files are resolved by URL from this package
+//   (src/hooks/esm-loader.mts), and the Hook must come from that same copy;
+// - supports-color: debug's optional colour probe, resolved where the app's install has it.
+//
+// require-in-the-middle's `require('debug')` gets src/hooks/ritm-debug.ts, which loads debug only
+// where DEBUG is set.
+//
+// esbuild keeps each CommonJS input in its own lazy wrapper, so a require() inside a function
+// still loads its module only when called.
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BUNDLE = join('agent', 'preload.bundle.js');
+/** The list of our modules the bundle ran, in order: what require.cache said before the bundle. */
+export const LOADED_MODULES_KEY = "Symbol.for('otel-instrument.loaded-modules')";
+
+const EXTERNAL = ['@opentelemetry/api', 'import-in-the-middle', 'supports-color'];
+
+/** Each of our modules records itself when it first runs (after its "use strict", which must stay first). */
+function recordLoadedModules(dist) {
+  return {
+    name: 'record-loaded-modules',
+    setup(build) {
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(dist + sep)) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        const record = `__loadedModules.push(${JSON.stringify(relative(dist, args.path).split(sep).join('/'))});`;
+        const strict = source.match(/^"use strict";\r?\n/);
+        const contents = strict ? `${strict[0]}${record}\n${source.slice(strict[0].length)}` : `${record}\n${source}`;
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+function debugOnlyWhenAsked(dist) {
+  return {
+    name: 'debug-only-when-asked',
+    setup(build) {
+      build.onResolve({ filter: /^debug$/ }, (args) =>
+        args.importer.includes(`${sep}require-in-the-middle${sep}`) ? { path: join(dist, 'hooks', 'ritm-debug.js') } : undefined,
+      );
+    },
+  };
+}
+
+// esbuild renames a function expression that has its variable's name (`const next = function
+// next` becomes `function next2`): a wrapper's .name the app can see. Such code must be declared.
+function renamedFunctionNames(bundle) {
+  const renamed = [...bundle.matchAll(/\b(\w+) = (?:async )?(?:function\*?|class) (\1\d+)\b/g)].map((m) => `${m[1]} -> ${m[2]}`);
+  if (renamed.length > 0) throw new Error(`the bundle renamed functions the app can see (declare them instead): ${renamed.join(', ')}`);
+}
+
+export async function bundlePreload(root) {
+  const esbuild = createRequire(join(root, 'package.json'))('esbuild');
+  const dist = join(root, 'dist');
+  await esbuild.build({
+    entryPoints: [join(dist, 'agent', 'preload.js')],
+    outfile: join(dist, BUNDLE),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    banner: { js: `"use strict";\nconst __loadedModules = (globalThis[${LOADED_MODULES_KEY}] ??= []);` },
+    plugins: [debugOnlyWhenAsked(dist), recordLoadedModules(dist)],
+    logLevel: 'warning',
+  });
+  renamedFunctionNames(readFileSync(join(dist, BUNDLE), 'utf8'));
+  // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
+  const id = createHash('sha256').update(readFileSync(join(dist, BUNDLE))).digest('hex').slice(0, 16);
+  appendFileSync(join(dist, BUNDLE), `// otel-instrument bundle ${id}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundlePreload(join(dirname(fileURLToPath(import.meta.url)), '..'));
