@@ -53,28 +53,28 @@ function nobodyListens(emitter: EmitterLike, event: string | symbol): boolean {
   return events !== undefined && events[event] === undefined;
 }
 
-function emitInContext(emitter: EmitterLike, emit: Emit, record: ServerRecord, args: IArguments): boolean {
-  // Emitted from the app's own code in the request's context ('finish' from res.end() in the
-  // handler): already there, and entering it again would copy the context frame for nothing.
-  if (activeContext() === record.context) return emit.apply(emitter, args as unknown as [string]);
-  return withContext(record.context, emit, emitter, args);
+/**
+ * Whether an event of this request must be entered into its context: not when we stood down,
+ * and not when it is emitted from the app's own code in the request's context ('finish' from
+ * res.end() in the handler), where entering again would copy the context frame for nothing.
+ */
+function needsContext(record: ServerRecord, isStoodDown: () => boolean): boolean {
+  return activeContext() !== record.context && !isStoodDown();
 }
+
+// The wrappers call `emitNow.apply(this, arguments)` themselves rather than hand `arguments` to
+// a helper, which would make V8 build the arguments object for every event.
 
 function makeRequestEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emit } | undefined) {
   return (original: Emit): Emit =>
     function emit(this: EmitterLike, event: string | symbol): boolean {
       const emitNow = emitOf(original, inheritedFrom);
-      if (nobodyListens(this, event)) return emitNow.apply(this, arguments as unknown as [string]);
-      const record = serverRecordOf(this);
-      if (record === undefined) return emitNow.apply(this, arguments as unknown as [string]);
-      return emitForRecord(this, emitNow, record, event, arguments, isStoodDown);
+      if (!nobodyListens(this, event)) {
+        const record = serverRecordOf(this);
+        if (record !== undefined && needsContext(record, isStoodDown)) return withContext(record.context, emitNow, this, arguments);
+      }
+      return emitNow.apply(this, arguments as unknown as [string]);
     };
-}
-
-/** The event emitted for a traced request: in its context, unless nobody listens or we stood down. */
-function emitForRecord(emitter: EmitterLike, emit: Emit, record: ServerRecord, event: string | symbol, args: IArguments, isStoodDown: () => boolean): boolean {
-  if (nobodyListens(emitter, event) || isStoodDown()) return emit.apply(emitter, args as unknown as [string]);
-  return emitInContext(emitter, emit, record, args);
 }
 
 function makeResponseEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emit } | undefined, ended: ResponseEnded) {
@@ -82,15 +82,18 @@ function makeResponseEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emi
     function emit(this: EmitterLike, event: string | symbol): boolean {
       const emitNow = emitOf(original, inheritedFrom);
       const isEnd = event === 'finish' || event === 'close';
-      if (!isEnd && nobodyListens(this, event)) return emitNow.apply(this, arguments as unknown as [string]);
-      const record = serverRecordOf((this as ServerResponse).req);
-      if (record === undefined) return emitNow.apply(this, arguments as unknown as [string]);
-      if (!isEnd || !record.isTracked || record.isEnded) return emitForRecord(this, emitNow, record, event, arguments, isStoodDown);
-      // The span ends before the listeners run, as when it ended in a listener of ours added
-      // before the app's: fastify's onResponse hooks and the app's 'finish' listeners come after
-      // the response, outside its span. ended() contains its own errors.
-      ended(this as ServerResponse, record, event);
-      return emitForRecord(this, emitNow, record, event, arguments, isStoodDown);
+      const isHeard = !nobodyListens(this, event);
+      if (isEnd || isHeard) {
+        const record = serverRecordOf((this as ServerResponse).req);
+        if (record !== undefined) {
+          // The span ends before the listeners run, as when it ended in a listener of ours added
+          // before the app's: fastify's onResponse hooks and the app's 'finish' listeners come
+          // after the response, outside its span. ended() contains its own errors.
+          if (isEnd && record.isTracked && !record.isEnded) ended(this as ServerResponse, record, event);
+          if (isHeard && needsContext(record, isStoodDown)) return withContext(record.context, emitNow, this, arguments);
+        }
+      }
+      return emitNow.apply(this, arguments as unknown as [string]);
     };
 }
 
