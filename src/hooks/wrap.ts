@@ -79,6 +79,11 @@ export function wrap<T extends object, K extends keyof T>(
     // namespace from import-in-the-middle) does not have.
     setProperty(target, name, wrapper);
   }
+  if (!own && descriptor.enumerable === true) {
+    // An inherited method (IncomingMessage's emit is EventEmitter's) now has an own wrapper on
+    // the target: as enumerable as the one it shadows, so that for-in lists the same keys.
+    Object.defineProperty(target, name, { enumerable: true });
+  }
   wrapsMade++;
   journal?.push(() => {
     if (target[name] === wrapper) setProperty(target, name, original);

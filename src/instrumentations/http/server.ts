@@ -16,6 +16,8 @@ import {
   SpanKind,
   SpanStatusCode,
   type Attributes,
+  type Context,
+  type Span,
   type Tracer,
 } from '@opentelemetry/api';
 import { log } from '../../log';
@@ -41,12 +43,32 @@ import { durationSeconds } from '../../metrics/duration';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
 
-interface HttpServerRecord extends ServerRecord {
-  /**
-   * The settings, for a response that needs more than the stable attributes at the end
-   * (response-header capture, the old status code); undefined when neither is configured.
-   */
-  readonly extras: HttpSettings | undefined;
+/** What a traced request keeps (one object per request: the web record frameworks see, and ours). */
+class HttpServerRecord implements ServerRecord {
+  readonly type = 'http' as const;
+  route: string | undefined = undefined;
+  framework: string | undefined = undefined;
+  isEnded = false;
+  /** The SERVER span's context, set once it is made (it holds this record as RPCMetadata). */
+  context: Context = ROOT_CONTEXT;
+  readonly startedAt = performance.now();
+
+  constructor(
+    readonly span: Span,
+    readonly method: string,
+    readonly scheme: string,
+    readonly isTracked: boolean,
+    /**
+     * The settings, for a response that needs more than the stable attributes at the end
+     * (response-header capture, the old status code); undefined when neither is configured.
+     */
+    readonly extras: HttpSettings | undefined,
+  ) {}
+
+  /** One line where util.inspect shows the request: not the span and its context. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `[otel-instrument request ${this.method}${this.route === undefined ? '' : ` ${this.route}`}]`;
+  }
 }
 
 /**
@@ -267,19 +289,8 @@ function startServerSpan(
     // The web record: a re-emit of this request must find it, recording or not (no second
     // span), and so must the request's events, to run in its context. A non-recording span
     // ignores everything the end would do; only the duration metric needs it then.
-    const record: HttpServerRecord = {
-      type: 'http',
-      span,
-      method: normalized,
-      scheme,
-      route: undefined,
-      framework: undefined,
-      startedAt: performance.now(),
-      context: ROOT_CONTEXT,
-      isTracked: isRecording || serverDuration !== undefined,
-      isEnded: false,
-      extras: isRecording && (settings.serverResponseHeaders !== undefined || settings.oldSemconv) ? settings : undefined,
-    };
+    const extras = isRecording && (settings.serverResponseHeaders !== undefined || settings.oldSemconv) ? settings : undefined;
+    const record = new HttpServerRecord(span, normalized, scheme, isRecording || serverDuration !== undefined, extras);
     record.context = contextWithWebRecord(contextWithSpan(parent, span), record);
     attachWebRecord(req, record);
     return record;
