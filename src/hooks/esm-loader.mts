@@ -3,8 +3,9 @@
  * the modules we instrument, so every other ES module loads untouched.
  *
  * Two ways to register it, chosen at run time:
- * - `sync`: `module.registerHooks()` (in-thread hooks), through import-in-the-middle's
- *   `register-hooks.mjs`. Used where iitm's `supportsSyncHooks()` says the running Node.js can
+ * - `sync`: `module.registerHooks()` (in-thread hooks) with import-in-the-middle's hooks, loaded
+ *   only when the first module they would wrap is resolved (./lazy-esm-hooks.mts): a process that
+ *   imports none of our modules never pays their ~10 MB. Used where iitm's `supportsSyncHooks()` says the running Node.js can
  *   (>= 22.22.3, >= 24.11.1, >= 25.1; earlier 22.15+/24.x have `registerHooks` but reject the
  *   nullish CommonJS source the loader returns, nodejs/node#59929). No loader thread to start and
  *   no cross-thread round trip per resolved module. On Node 24 it adds 45 ms to the start of a
@@ -21,7 +22,8 @@
 import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { log } from '../log.js';
-import { ESM_LOADER_FLAG } from './import-hook.js';
+import { ESM_HOOKS_WAITING, ESM_LOADER_FLAG } from './import-hook.js';
+import { registerLazySyncHooks } from './lazy-esm-hooks.mjs';
 
 /** `auto` picks `sync` where it works; the others force a path (tests and the benchmark). */
 export type EsmLoaderMode = 'auto' | 'sync' | 'async';
@@ -42,6 +44,8 @@ interface SupportsModule {
 const flags = globalThis as Record<symbol, unknown>;
 /** Which path registered the loader in this thread (for tests and `--log_level debug`). */
 export const ESM_LOADER_PATH = Symbol.for('otel-instrument.esm-loader-path');
+/** On the sync path, the specifier whose import loaded import-in-the-middle's hooks, once one did. */
+export const ESM_HOOKS_LOADED_BY = Symbol.for('otel-instrument.esm-hooks-loaded-by');
 
 const require = nodeModule.createRequire(import.meta.url);
 
@@ -67,9 +71,46 @@ async function syncUnavailable(): Promise<string | undefined> {
   return undefined;
 }
 
-async function registerSync(include: Include): Promise<void> {
+/** import-in-the-middle's hooks as they are: loaded now, registered by its register-hooks.mjs. */
+async function registerSyncNow(include: Include): Promise<void> {
   const hooks = (await import(iitmUrl('register-hooks.mjs'))) as SyncHooksModule;
   hooks.register({ include });
+}
+
+function registerSyncLazily(include: Include): void {
+  const waiting: Array<() => void> = [];
+  flags[ESM_HOOKS_WAITING] = waiting;
+  registerLazySyncHooks(
+    include,
+    {
+      createHookPath: require.resolve('import-in-the-middle/create-hook.mjs'),
+      registerHooksUrl: iitmUrl('register-hooks.mjs'),
+      registerJsUrl: iitmUrl('lib/register.js'),
+    },
+    {
+      onLoaded(specifier, url, ms) {
+        flags[ESM_HOOKS_LOADED_BY] = specifier;
+        log.debug(`import-in-the-middle's hooks loaded for the import of ${specifier}${url === undefined ? '' : ` (${url})`}, in ${ms.toFixed(1)} ms`);
+        // The import hook (./import-hook.ts), before the first module is wrapped.
+        delete flags[ESM_HOOKS_WAITING];
+        for (const run of waiting) run();
+      },
+      onLoadFailed(err) {
+        log.errorOnce('OTELI_E_ESM_LOADER', "could not load import-in-the-middle's hooks; ES modules will not be instrumented", err);
+      },
+    },
+  );
+}
+
+/** Resolves to whether import-in-the-middle's hooks load later, on the first import they wrap. */
+async function registerSync(include: Include): Promise<boolean> {
+  // The lazy hooks load import-in-the-middle with require(), which --no-experimental-require-module turns off.
+  if ((process.features as { require_module?: boolean }).require_module === false) {
+    await registerSyncNow(include);
+    return false;
+  }
+  registerSyncLazily(include);
+  return true;
 }
 
 function registerAsync(include: Include): boolean {
@@ -107,9 +148,10 @@ export async function registerEsmLoader(
       else if (mode === 'sync') log.warnOnce('OTELI_W_NO_SYNC_HOOKS', `${reason}; using module.register() instead`);
       else log.debug(`ESM loader on module.register(): ${reason}`);
     }
+    let lazy = false;
     if (path === 'sync') {
       try {
-        await registerSync([...include]);
+        lazy = await registerSync([...include]);
       } catch (err) {
         // Before module.registerHooks() is reached (a broken iitm install): the async path still works.
         log.debug(`module.registerHooks() path failed, using module.register(): ${String(err)}`);
@@ -122,6 +164,7 @@ export async function registerEsmLoader(
     log.debug(
       `ESM loader registered with ${path === 'sync' ? 'module.registerHooks()' : 'module.register()'} for ${include.map(String).join(', ')}`,
     );
+    if (lazy) log.debug("import-in-the-middle's hooks load when the first of those modules is imported");
     return path;
   } catch (err) {
     log.errorOnce('OTELI_E_ESM_LOADER', 'could not register the ESM loader; ES modules will not be instrumented', err);

@@ -13,6 +13,13 @@ import type { InstalledHook, OnLoad } from './require-hook';
 import { log } from '../log';
 
 export const ESM_LOADER_FLAG = Symbol.for('otel-instrument.esm-loader-registered');
+/**
+ * While the ESM loader's import-in-the-middle hooks are not loaded yet (the lazy sync path,
+ * ./lazy-esm-hooks.mts): what to run when they are. Until then no module is wrapped, so the Hook
+ * has nothing to see, and its module (import-in-the-middle's index.js, with node:worker_threads)
+ * is ~3 MB of RSS on Node 24 that a process importing none of our modules never needs.
+ */
+export const ESM_HOOKS_WAITING = Symbol.for('otel-instrument.esm-hooks-waiting');
 
 type Namespace = Record<string, unknown>;
 
@@ -43,19 +50,9 @@ function isEsmFormat(format: string | undefined, ns: Namespace): boolean {
   return !isObjectLike(ns.default);
 }
 
-export function installImportHook(
-  moduleNames: readonly string[],
-  internals: boolean,
-  onLoad: OnLoad,
-): InstalledHook | undefined {
-  if (moduleNames.length === 0) {
-    log.debug('import hook not installed: no target modules');
-    return undefined;
-  }
-  if ((globalThis as Record<symbol, unknown>)[ESM_LOADER_FLAG] !== true) {
-    log.debug('import hook not installed: the ESM loader is not registered (ES modules are not instrumented)');
-    return undefined;
-  }
+type OnImport = (ns: Namespace, name: string, baseDir: string | undefined, format: string | undefined) => void;
+
+function installHookNow(moduleNames: readonly string[], internals: boolean, onImport: OnImport): InstalledHook | undefined {
   try {
     // Loaded here, not at the top: a CommonJS-only process never pays for it.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -76,6 +73,42 @@ export function installImportHook(
     log.errorOnce('OTELI_E_IMPORT_HOOK', 'could not install the import hook; ES modules will not be instrumented', err);
     return undefined;
   }
+}
+
+/** The hook, installed once the loader's hooks run (ESM_HOOKS_WAITING), or never if they never do. */
+function installHookLater(waiting: Array<() => void>, install: () => InstalledHook | undefined): InstalledHook {
+  let unhooked = false;
+  let hook: InstalledHook | undefined;
+  waiting.push(() => {
+    if (!unhooked) hook = install();
+  });
+  log.debug('import hook waits for the first import of a module we instrument');
+  return {
+    unhook(): void {
+      unhooked = true;
+      hook?.unhook();
+    },
+  };
+}
+
+export function installImportHook(
+  moduleNames: readonly string[],
+  internals: boolean,
+  onLoad: OnLoad,
+): InstalledHook | undefined {
+  if (moduleNames.length === 0) {
+    log.debug('import hook not installed: no target modules');
+    return undefined;
+  }
+  const flags = globalThis as Record<symbol, unknown>;
+  if (flags[ESM_LOADER_FLAG] !== true) {
+    // Also said under --import, whose entry registers the loader after the agent started and then installs this.
+    log.debug('import hook not installed: no ESM loader registered yet (without one, ES modules are not instrumented)');
+    return undefined;
+  }
+  const install = (): InstalledHook | undefined => installHookNow(moduleNames, internals, onImport);
+  const waiting = flags[ESM_HOOKS_WAITING];
+  return Array.isArray(waiting) ? installHookLater(waiting, install) : install();
 
   function onImport(ns: Namespace, name: string, baseDir: string | undefined, format: string | undefined): void {
     const normalized = sep === '/' ? name : name.split(sep).join('/');

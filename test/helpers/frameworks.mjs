@@ -29,7 +29,7 @@ export function appIn(variant, app, set = FRAMEWORKS) {
   return target;
 }
 
-/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses }. */
+/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses, stderr }. */
 export async function runFrameworkApp(variant, app, requests, env = {}) {
   const receiver = await startReceiver();
   try {
@@ -49,7 +49,7 @@ export async function runFrameworkApp(variant, app, requests, env = {}) {
       const key = `${server.attributes['http.request.method']} ${server.attributes['url.path']}`;
       trees[key] = drawTree(spans.filter((s) => s.traceId === server.traceId));
     }
-    return { trees, spans, responses };
+    return { trees, spans, responses, stderr: run.stderr };
   } finally {
     await receiver.close();
   }
