@@ -53,6 +53,11 @@ export class Histogram {
   private stopped = false;
   /** Measurements since the last collection: an exit flush is only needed when there are some. */
   recordsSinceCollect = 0;
+  /**
+   * Changes whenever points are let go (a delta collection, stop()): a point a caller kept from
+   * pointOf() is valid only while the generation it was taken in lasts.
+   */
+  generation = 0;
 
   constructor(
     readonly definition: HistogramDefinition,
@@ -65,7 +70,21 @@ export class Histogram {
   /** One measurement, in the definition's unit. Never throws on odd input; NaN and negatives are dropped. */
   record(value: number, attributes: Attributes): void {
     if (this.stopped || !(value >= 0) || value === Infinity) return;
-    const point = this.pointFor(attributes);
+    this.recordAt(this.pointFor(attributes), value);
+  }
+
+  /**
+   * The point of an attribute set, for a caller that records many measurements of one set and
+   * keeps it (with `generation`) instead of building the attributes for each. Undefined once
+   * stopped.
+   */
+  pointOf(attributes: Attributes): HistogramPoint | undefined {
+    return this.stopped ? undefined : this.pointFor(attributes);
+  }
+
+  /** record() into a point from pointOf() of the current generation. */
+  recordAt(point: HistogramPoint, value: number): void {
+    if (this.stopped || !(value >= 0) || value === Infinity) return;
     this.recordsSinceCollect++;
     point.count++;
     point.sum += value;
@@ -85,6 +104,7 @@ export class Histogram {
     this.recordsSinceCollect = 0;
     const points = this.points;
     if (temporality === 'delta') {
+      this.generation++;
       this.points = [];
       this.index = newNode();
       this.intervalStartMs = this.now();
@@ -96,6 +116,7 @@ export class Histogram {
   /** Metric export stopped for good: every point forgotten, and nothing recorded from now on. */
   stop(): void {
     this.stopped = true;
+    this.generation++;
     this.points = [];
     this.index = newNode();
   }

@@ -75,3 +75,21 @@ test('quantiles from buckets: linear within a bucket, clamped to min and max', (
   assert.equal(estimateQuantile({ count: 4, min: 0.5, max: 2.5, boundaries, buckets: [2, 2, 0, 0] }, 1), 2);
   assert.equal(estimateQuantile({ count: 1, min: 7, max: 7, boundaries, buckets: [0, 0, 0, 1] }, 0.99), 7);
 });
+
+test('pointOf + recordAt: a kept point counts as record() would, until a delta collection or stop() lets it go', () => {
+  const { histogram } = make();
+  const point = histogram.pointOf({ a: 1 });
+  const generation = histogram.generation;
+  histogram.recordAt(point, 0.1);
+  histogram.record(0.2, { a: 1 });
+  let [collected] = histogram.collect('cumulative').points;
+  assert.deepEqual({ count: collected.count, sum: collected.sum }, { count: 2, sum: 0.30000000000000004 });
+  assert.equal(histogram.generation, generation, 'a cumulative collection keeps the points');
+  histogram.collect('delta');
+  assert.notEqual(histogram.generation, generation, 'a delta collection drops them: the kept point is stale');
+  histogram.recordAt(histogram.pointOf({ a: 1 }), 0.5);
+  [collected] = histogram.collect('delta').points;
+  assert.equal(collected.count, 1);
+  histogram.stop();
+  assert.equal(histogram.pointOf({ a: 1 }), undefined);
+});

@@ -20,7 +20,13 @@ function patchModule(moduleExports: any, ctx: InstrumentationContext<HttpSetting
   const requestWrapper = makeRequestWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_CLIENT_REQUEST_DURATION));
   const request = ctx.wrap(moduleExports, 'request', requestWrapper);
   const get = ctx.wrap(moduleExports, 'get', requestWrapper);
-  const emit = ctx.wrap(moduleExports.Server?.prototype, 'emit', makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_SERVER_REQUEST_DURATION)));
+  // wrapHot: the server's emit runs for every event of every server (connections too), and its
+  // wrapper contains its own code (startServerSpan never throws) and checks the stand-down.
+  const emit = ctx.wrapHot(
+    moduleExports.Server?.prototype,
+    'emit',
+    makeServerEmitWrapper(ctx.tracer, ctx.settings, scheme, ctx.meter?.histogram(HTTP_SERVER_REQUEST_DURATION), ctx.isStoodDown),
+  );
   // https serves its requests with http's IncomingMessage and ServerResponse; the second
   // install (whichever module loads second) finds them wrapped.
   const events = installRequestEvents(scheme === 'http' ? moduleExports : require('node:http'), ctx, onResponseEnded);

@@ -38,7 +38,7 @@ import { detachedCopy, truncateValue } from '../../kit/limits';
 import { forwardedClientAddress, originForm, parseHostHeader, protocolVersion } from './incoming-attributes';
 import { outgoingHeaderValues } from './outgoing-headers';
 import type { HttpSettings } from './settings';
-import type { Histogram } from '../../metrics/histogram';
+import type { Histogram, HistogramPoint } from '../../metrics/histogram';
 import { durationSeconds } from '../../metrics/duration';
 
 type Emit = (this: unknown, event: string | symbol, ...args: any[]) => boolean;
@@ -77,21 +77,57 @@ class HttpServerRecord implements ServerRecord {
  */
 let serverDuration: Histogram | undefined;
 
+/**
+ * The attribute set of the last request measured, and its point: a server's requests mostly
+ * repeat one set (or a few), and comparing six values costs less than building the attributes
+ * and finding their point again.
+ */
+const lastMeasured = {
+  histogram: undefined as Histogram | undefined,
+  generation: -1,
+  method: '',
+  scheme: '',
+  status: undefined as number | undefined,
+  route: undefined as string | undefined,
+  errorType: undefined as string | undefined,
+  version: undefined as string | undefined,
+  point: undefined as HistogramPoint | undefined,
+};
+
 /** The metric's attributes: the low-cardinality subset of the span's (semconv), never the path. */
 function recordServerDuration(record: WebRecord, res: ServerResponse, errorType: string | undefined): void {
   const histogram = serverDuration;
   if (histogram === undefined) return;
   const req = res.req as IncomingMessage | undefined;
-  // Literal keys (semconv.ATTR_HTTP_REQUEST_METHOD, ATTR_URL_SCHEME): an object literal with
-  // computed keys is built by a runtime call on every request, one with literal keys from a boilerplate.
-  const attributes: Attributes = { 'http.request.method': record.method, 'url.scheme': record.scheme };
-  if (res.headersSent) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
-  if (record.route !== undefined && record.route !== '') attributes[semconv.ATTR_HTTP_ROUTE] = record.route;
-  if (errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
-  attributes[semconv.ATTR_NETWORK_PROTOCOL_NAME] = 'http';
+  const status = res.headersSent ? res.statusCode : undefined;
+  const route = record.route !== undefined && record.route !== '' ? record.route : undefined;
   const version = req === undefined ? undefined : protocolVersion(req.httpVersion);
-  if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
-  histogram.record(durationSeconds(record.span, record.startedAt), attributes);
+  const last = lastMeasured;
+  let point = last.point;
+  if (
+    point === undefined ||
+    last.histogram !== histogram ||
+    last.generation !== histogram.generation ||
+    last.method !== record.method ||
+    last.scheme !== record.scheme ||
+    last.status !== status ||
+    last.route !== route ||
+    last.errorType !== errorType ||
+    last.version !== version
+  ) {
+    // Literal keys (semconv.ATTR_HTTP_REQUEST_METHOD, ATTR_URL_SCHEME): an object literal with
+    // computed keys is built by a runtime call on every request, one with literal keys from a boilerplate.
+    const attributes: Attributes = { 'http.request.method': record.method, 'url.scheme': record.scheme };
+    if (status !== undefined) attributes[semconv.ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+    if (route !== undefined) attributes[semconv.ATTR_HTTP_ROUTE] = route;
+    if (errorType !== undefined) attributes[semconv.ATTR_ERROR_TYPE] = errorType;
+    attributes[semconv.ATTR_NETWORK_PROTOCOL_NAME] = 'http';
+    if (version !== undefined) attributes[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = version;
+    point = histogram.pointOf(attributes);
+    if (point === undefined) return;
+    Object.assign(last, { histogram, generation: histogram.generation, method: record.method, scheme: record.scheme, status, route, errorType, version, point });
+  }
+  histogram.recordAt(point, durationSeconds(record.span, record.startedAt));
 }
 
 function rawHeaderLookup(req: IncomingMessage, lowerName: string): string[] | undefined {
@@ -301,11 +337,17 @@ function startServerSpan(
 }
 
 /** makeWrapper for `Server.prototype.emit` of `http` or `https` (scheme says which). */
-export function makeServerEmitWrapper(tracer: Tracer, settings: HttpSettings, scheme: 'http' | 'https', duration: Histogram | undefined) {
+export function makeServerEmitWrapper(
+  tracer: Tracer,
+  settings: HttpSettings,
+  scheme: 'http' | 'https',
+  duration: Histogram | undefined,
+  isStoodDown: () => boolean,
+) {
   serverDuration = duration;
   return (original: Emit): Emit =>
     function emit(this: unknown, event: string | symbol, req?: IncomingMessage, res?: ServerResponse): boolean {
-      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined) {
+      if ((event !== 'request' && event !== 'checkContinue') || req === undefined || res === undefined || isStoodDown()) {
         return original.apply(this, arguments as unknown as Parameters<Emit>);
       }
       const record = startServerSpan(tracer, settings, scheme, req, res);
