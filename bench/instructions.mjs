@@ -1,11 +1,15 @@
 // Instructions per request, counted by valgrind (callgrind) rather than timed: the same count for
 // the same binary and inputs whatever else the machine is doing, so a hot-path change can be
-// judged on a loaded 2-core machine where wall-clock numbers move by ±15 %. Every thread of the
-// app process counts (GC and JIT threads too), the load generator and the sink do not.
+// judged on a loaded 2-core machine where wall-clock numbers move by ±15 %. The app process is
+// counted, the load generator and the sink are not.
 //
 // Each variant runs twice, for N1 and N2 requests (4 keep-alive clients), and the difference
-// divided by N2 − N1 is the steady-state cost of one request: start-up, warm-up and the JIT's
-// first compilations cancel out.
+// divided by N2 − N1 is the steady-state cost of one request: start-up and warm-up cancel out.
+// Two counts: the main thread, which serves the requests and bounds the throughput, and all
+// threads. Valgrind runs one thread at a time, so V8's background compiler lags behind and
+// still compiles in the measured window, which it would have finished in a real run: the
+// all-threads count carries that JIT work (about 40,000 instructions a request even for bare
+// node) and moves by ±5 % between runs; the main thread's moves by under 1 %.
 //
 //   node bench/instructions.mjs [--app plain|express|fastify|gateway] [--requests 5000,15000] [--node <binary>] [--only <names>]
 // --only runs the variants whose names contain one of the comma-separated words (bare always runs).
@@ -14,6 +18,8 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -75,14 +81,24 @@ async function drive(port, requests, path = '/users/42') {
 async function countInstructions(args, variant, requests, sinkUrl, upstreamUrl) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, UPSTREAM_URL: upstreamUrl, ...variant.env };
   const app = join(here, 'fixtures', `${args.app}.js`);
-  const { child, port, stderr } = await startListening('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', args.node, ...variant.args, app], env);
-  await drive(port, requests);
-  // SIGINT: the app dies of it after the agent's flush; callgrind then prints its total.
-  child.kill('SIGINT');
-  await once(child, 'exit');
-  const collected = /Collected : (\d+)/.exec(stderr());
-  if (!collected) throw new Error(`no callgrind total for ${variant.name}:\n${stderr().slice(-2000)}`);
-  return Number(collected[1]);
+  const dir = mkdtempSync(join(tmpdir(), 'oteli-callgrind-'));
+  try {
+    const out = join(dir, 'callgrind.out');
+    const { child, port, stderr } = await startListening('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`, args.node, ...variant.args, app], env);
+    await drive(port, requests);
+    // SIGINT: the app dies of it after the agent's flush; callgrind then prints its total.
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    const collected = /Collected : (\d+)/.exec(stderr());
+    if (!collected) throw new Error(`no callgrind total for ${variant.name}:\n${stderr().slice(-2000)}`);
+    // One file per thread, `-01` the main one; its `summary:` (or `totals:`) line is its count.
+    const mainFile = readdirSync(dir).find((f) => f.endsWith('-01'));
+    const summary = mainFile === undefined ? undefined : /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, mainFile), 'utf8'));
+    if (!summary) throw new Error(`no main-thread count for ${variant.name}`);
+    return { all: Number(collected[1]), main: Number(summary[1]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -97,20 +113,21 @@ async function main() {
     for (const variant of chosen) {
       const a = await countInstructions(args, variant, n1, `http://127.0.0.1:${sink.port}`, `http://127.0.0.1:${upstream.port}`);
       const b = await countInstructions(args, variant, n2, `http://127.0.0.1:${sink.port}`, `http://127.0.0.1:${upstream.port}`);
-      rows.push({ name: variant.name, perRequest: (b - a) / (n2 - n1) });
-      process.stderr.write(`  ${variant.name}: ${Math.round(rows.at(-1).perRequest)} instructions per request\n`);
+      rows.push({ name: variant.name, main: (b.main - a.main) / (n2 - n1), all: (b.all - a.all) / (n2 - n1) });
+      process.stderr.write(`  ${variant.name}: ${Math.round(rows.at(-1).main)} instructions per request on the main thread, ${Math.round(rows.at(-1).all)} in all\n`);
     }
   } finally {
     sink.child.kill();
     upstream.child.kill();
   }
   const version = spawnSync(args.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const bare = rows[0].perRequest;
+  const bare = rows[0];
+  const n = (x) => Math.round(x).toLocaleString('en-US');
   console.log(`\n### Instructions per request: ${args.app} (Node.js ${version}, callgrind, ${n2 - n1} requests)\n`);
-  console.log('| variant | instructions per request | ratio to bare | added per request |');
-  console.log('|---|--:|--:|--:|');
+  console.log('| variant | main thread | ÷ bare | added | all threads | ÷ bare |');
+  console.log('|---|--:|--:|--:|--:|--:|');
   for (const row of rows) {
-    console.log(`| ${row.name} | ${Math.round(row.perRequest).toLocaleString('en-US')} | ${(row.perRequest / bare).toFixed(2)} | ${Math.round(row.perRequest - bare).toLocaleString('en-US')} |`);
+    console.log(`| ${row.name} | ${n(row.main)} | ${(row.main / bare.main).toFixed(2)} | ${n(row.main - bare.main)} | ${n(row.all)} | ${(row.all / bare.all).toFixed(2)} |`);
   }
 }
 
