@@ -5,11 +5,12 @@
 //
 // Each variant runs twice, for N1 and N2 requests (4 keep-alive clients), and the difference
 // divided by N2 − N1 is the steady-state cost of one request: start-up and warm-up cancel out.
-// Two counts: the main thread, which serves the requests and bounds the throughput, and all
-// threads. Valgrind runs one thread at a time, so V8's background compiler lags behind and
-// still compiles in the measured window, which it would have finished in a real run: the
-// all-threads count carries that JIT work (about 40,000 instructions a request even for bare
-// node) and moves by ±5 % between runs; the main thread's moves by under 1 %.
+// Two counts: the main thread, which serves the requests, and all threads. Valgrind runs one
+// thread at a time, so V8's background compiler lags behind and still compiles in the measured
+// window (about 40,000 instructions a request even for bare node), and how the parallel
+// scavenger's work falls between the main thread and its helpers depends on that scheduling:
+// all threads move by about ±5 % between runs, the main thread alone by up to ±15 %. Compare
+// variants of one run, and changes by several runs.
 //
 //   node bench/instructions.mjs [--app plain|express|fastify|gateway] [--requests 5000,15000] [--node <binary>] [--only <names>]
 // --only runs the variants whose names contain one of the comma-separated words (bare always runs).
