@@ -1,8 +1,8 @@
 /**
  * `node --import otel-instrument/register app.mjs` (and what the CLI puts in NODE_OPTIONS): the
- * preload for ESM and CJS apps alike. It registers the ESM loader for the modules we instrument
- * and waits for it before the app's first import, then starts the agent (shared with the
- * --require entry, ./agent/preload.ts, loaded as its one-file bundle as register.ts does). Never throws.
+ * preload for ESM and CJS apps alike. It starts the agent (shared with the --require entry,
+ * ./agent/preload.ts, loaded as its one-file bundle as register.ts does), then registers the ESM
+ * loader for the modules we instrument and waits for it before the app's first import. Never throws.
  */
 import { createRequire } from 'node:module';
 

@@ -2,12 +2,12 @@
  * One idempotent, phased start for both preload entries (../register.ts for --require,
  * ../register.mts for --import), whichever runs first and however often:
  *
- *   signal report ─▶ gate (skip npm, workers, our CLI) ─▶ config (once) ─┬─▶ ESM loader (import entry only, once)
- *                                                                       └─▶ agent: SDK + hooks (once)
- *                                                                            └─▶ import hook, as soon as both exist
+ *   signal report ─▶ gate (skip npm, workers, our CLI) ─▶ config (once) ─▶ agent: SDK + hooks (once)
+ *                                                                       ─▶ ESM loader (import entry only, once)
+ *                                                                       ─▶ import hook, as soon as both exist
  *
- * `--require` before `--import` starts the agent before the loader exists; the import entry then
- * registers the loader and installs the import hook into the running agent, so an ES module's
+ * Either entry starts the agent before any loader exists; the import entry then registers the
+ * loader and installs the import hook into the running agent, so an ES module's
  * `import http from 'node:http'` is patched all the same. On a Node.js older than 20.6 the gate
  * prints one line and nothing else starts. Never throws.
  */

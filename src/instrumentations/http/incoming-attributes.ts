@@ -11,16 +11,16 @@ export interface HostAndPort {
   readonly port: number | undefined;
 }
 
-/**
- * `example.com:8080` → {example.com, 8080}; `[::1]:3000` → {::1, 3000}. Without a port the
- * client addressed the scheme's default port, so that is what server.port reports.
- */
 // The last Host header parsed, and what it gave: the requests of a connection, and of most
 // servers, name one host, so the slices, the port check and the object are made once.
 let lastHost: string | undefined;
 let lastScheme: string | undefined;
 let lastParsed: HostAndPort | undefined;
 
+/**
+ * `example.com:8080` → {example.com, 8080}; `[::1]:3000` → {::1, 3000}. Without a port the
+ * client addressed the scheme's default port, so that is what server.port reports.
+ */
 export function parseHostHeader(host: string, scheme: string): HostAndPort | undefined {
   if (host === lastHost && scheme === lastScheme) return lastParsed;
   const parsed = parseHost(host, scheme);
@@ -50,11 +50,6 @@ function parseHost(host: string, scheme: string): HostAndPort | undefined {
   return { address, port: port > 0 && port < 65536 ? port : undefined };
 }
 
-/**
- * The origin form (`/path?query`) of a request target. Proxies are sent the absolute form
- * (`GET http://example.com:8080/path?q HTTP/1.1`, RFC 9112 §3.2.2), whose url.path is `/path`, not
- * the whole URL. The asterisk form (`OPTIONS *`) and anything else are kept as they are.
- */
 /** One to five ASCII digits (what /^\d{1,5}$/ matches, without a regular expression per request). */
 function isDecimalPort(text: string): boolean {
   if (text.length === 0 || text.length > 5) return false;
@@ -65,6 +60,11 @@ function isDecimalPort(text: string): boolean {
   return true;
 }
 
+/**
+ * The origin form (`/path?query`) of a request target. Proxies are sent the absolute form
+ * (`GET http://example.com:8080/path?q HTTP/1.1`, RFC 9112 §3.2.2), whose url.path is `/path`, not
+ * the whole URL. The asterisk form (`OPTIONS *`) and anything else are kept as they are.
+ */
 export function originForm(target: string): string {
   if (target.charCodeAt(0) === 0x2f /* / */) return target;
   const schemeEnd = target.indexOf('://');
