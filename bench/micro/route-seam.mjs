@@ -14,7 +14,7 @@ const api = require('@opentelemetry/api');
 const { TracerProvider } = require('../../dist/sdk/tracer-provider.js');
 const { createSampler } = require('../../dist/sdk/samplers.js');
 const { AsyncLocalStorageContextManager } = require('../../dist/sdk/context-manager.js');
-const { attachWebRecord, contextWithWebRecord, webRecordOf } = require('../../dist/instrumentations/http-shared/web-record.js');
+const { attachWebRecord, contextWithWebRecord, runEndings, webRecordOf } = require('../../dist/instrumentations/http-shared/web-record.js');
 const { runLayer } = require('../../dist/instrumentations/express/layers.js');
 const { recordNewLayers } = require('../../dist/instrumentations/express/route-paths.js');
 const { nameRoute } = require('../../dist/instrumentations/fastify/spans.js');
@@ -23,13 +23,17 @@ const noopProcessor = { onStart() {}, onEnd() {}, forceFlush: async () => {}, sh
 
 /** What http does at the start of a request: a record on the request, in its context. */
 function attach(req, serverSpan) {
-  const record = { type: 'http', span: serverSpan, method: 'GET', scheme: 'http', route: undefined, framework: undefined, startedAt: 0, isEnded: false };
+  const record = { type: 'http', span: serverSpan, method: 'GET', scheme: 'http', route: undefined, framework: undefined, startedAt: 0, isEnded: false, frameworkState: undefined, endings: undefined };
   attachWebRecord(req, record);
   return contextWithWebRecord(api.ROOT_CONTEXT, record);
 }
 
-/** What http does when the response ends (http/server.ts, applyRoute). */
+/** What http does when the response ends (http/server.ts, onResponseEnded and applyRoute). */
 function nameServerSpan(record) {
+  runEndings(record, (err) => {
+    throw err;
+  });
+  record.isEnded = true;
   if (record.route === undefined) return 0;
   record.span.setAttribute('http.route', record.route);
   record.span.updateName(`GET ${record.route}`);
@@ -43,14 +47,17 @@ function expressLoop(tracer, serverSpan, internalSpans) {
   recordNewLayers([middleware], 0, '/');
   recordNewLayers([route], 0, '/users/:id');
   const done = () => 0;
+  // The layers' handleRequest(req, res, next): the middleware passes on, the route answers.
+  const callNext = (req, res, next) => next();
+  const answer = () => 0;
   return (n) => {
     let out = 0;
     for (let i = 0; i < n; i++) {
       const req = { url: '/users/42', method: 'GET' };
       const ctx = attach(req, serverSpan);
       api.context.with(ctx, () => {
-        runLayer(tracer, settings, { layer: middleware, req, res: undefined, next: done, run: (next) => next() }, undefined);
-        runLayer(tracer, settings, { layer: route, req, res: undefined, next: done, run: () => 0 }, undefined);
+        runLayer(tracer, settings, callNext, middleware, false, undefined, req, undefined, done, undefined);
+        runLayer(tracer, settings, answer, route, false, undefined, req, undefined, done, undefined);
       });
       out += nameServerSpan(webRecordOf(req));
     }

@@ -4,7 +4,7 @@
 import { test as nodeTest } from 'node:test';
 const test = nodeTest;
 import assert from 'node:assert/strict';
-import { assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
+import { assertEndInsideServer, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 
 const runApp = (variant, requests, env = {}, app = 'express-app.cjs') => runFrameworkApp(variant, app, requests, env);
 
@@ -39,6 +39,7 @@ for (const variant of VARIANTS) {
       ['GET', '/nope/123'],
     ]);
     assert.deepEqual(responses.map((r) => r.status), [200, 200, 200, 200, 200, 200, 404]);
+    assertEndInsideServer(spans);
 
     // GET /api/v1/orders/:orderId (SERVER)
     // ├─ middleware - … (INTERNAL)

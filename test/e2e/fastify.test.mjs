@@ -4,7 +4,7 @@
 // @fastify/* plugin, and the switch that turns the INTERNAL spans off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
+import { assertEndInsideServer, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 
 const VARIANTS = ['fastify4-lowest', 'fastify4', 'fastify5'];
 const server = (spans, path) => spans.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === path);
@@ -22,6 +22,7 @@ for (const variant of VARIANTS) {
       ['GET', '/nope/1'],
     ]);
     assert.deepEqual(responses.map((r) => r.status), [200, 200, 404]);
+    assertEndInsideServer(spans);
     assert.equal(JSON.parse(responses[0].body).user, 'u1', 'the app-level async hook ran');
     // GET /v2/items/:id (SERVER)
     // ├─ hook - onRequest - authenticate (INTERNAL)    app level, async

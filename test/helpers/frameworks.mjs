@@ -55,6 +55,28 @@ export async function runFrameworkApp(variant, app, requests, env = {}) {
   }
 }
 
+/**
+ * Every framework span ends inside its request's SERVER span: the spans still open when the
+ * response ends (a handler that answered, a layer that never called next()) are ended by http
+ * before the SERVER span, not by a listener that runs after it.
+ */
+export function assertEndInsideServer(spans) {
+  const servers = new Map(spans.filter((s) => s.kind === 'SERVER').map((s) => [s.spanId, s]));
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const rootOf = (span) => {
+    let node = span;
+    while (node !== undefined && !servers.has(node.spanId)) node = byId.get(node.parentSpanId);
+    return node;
+  };
+  let checked = 0;
+  for (const span of spans.filter((s) => s.kind === 'INTERNAL')) {
+    const server = rootOf(span);
+    if (server === undefined) continue;
+    checked++;
+    assert.ok(span.endTimeUnixNano <= server.endTimeUnixNano, `${span.name} ends ${span.endTimeUnixNano - server.endTimeUnixNano} ns after its SERVER span ${server.name}`);
+  }
+  assert.ok(checked > 0, 'no INTERNAL span under a SERVER span');
+}
 
 /**
  * A library version outside the supported range: the app answers `/users/5` with `user 5` as

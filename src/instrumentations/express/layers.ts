@@ -16,13 +16,17 @@
  * span where it happened; the app's error middleware still decides the response.
  *
  * The layers inside a route (its method handlers) run inside the request handler's span and
- * add nothing. State lives in a WeakMap keyed by the web record: nothing is added to req or res.
+ * add nothing. State lives on the web record (its frameworkState), and the layers still open when
+ * the response ends are ended by http, through the record (endWithResponse): nothing is added to
+ * req or res, and no listener.
  */
-import { context, SpanKind, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { activeContext, withContext } from '../../kit/active-context';
 import { errorTypeForError, recordError } from '../../kit/errors';
 import { handOver } from '../../sdk/attributes';
-import { setRoute, webRecordOf, type WebRecord } from '../http-shared/web-record';
+import { contextWithSpan } from '../../sdk/linked-context';
+import { endWithResponse, setRoute, webRecordOf, type ResponseEnding, type WebRecord } from '../http-shared/web-record';
 import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
 
 export const ATTR_EXPRESS_TYPE = 'express.type';
@@ -33,7 +37,7 @@ export interface ExpressSettings {
   readonly internalSpans: boolean;
 }
 
-interface ExpressLayer {
+export interface ExpressLayer {
   handle: (...args: unknown[]) => unknown;
   name?: string;
   route?: unknown;
@@ -49,29 +53,28 @@ interface OpenLayer {
   done: boolean;
 }
 
-interface RequestState {
-  readonly mounts: string[];
+/** One request's layers, on its web record; http calls responseEnded() when the response ends. */
+class RequestLayers implements ResponseEnding {
+  readonly mounts: string[] = [];
   /** Depth of route layers being run: the layers inside a route are its handlers. */
-  inRoute: number;
-  readonly open: Set<OpenLayer>;
+  inRoute = 0;
+  /** Every layer opened, in order; the done ones are skipped at the end (fewer than a Set costs). */
+  readonly opened: OpenLayer[] = [];
+
+  /** Spans of layers that never called next() (they answered) end with the response. */
+  responseEnded(): void {
+    const opened = this.opened;
+    for (let i = 0; i < opened.length; i++) finish(this, opened[i]!, undefined);
+  }
 }
 
-const states = new WeakMap<WebRecord, RequestState>();
-
-function stateOf(record: WebRecord, res: ServerResponse | undefined): RequestState {
-  let state = states.get(record);
-  if (state === undefined) {
-    state = { mounts: [], inRoute: 0, open: new Set() };
-    states.set(record, state);
-    const opened = state;
-    // Spans of layers that never call next() (they answered) end with the response.
-    const endAll = (): void => {
-      for (const open of opened.open) finish(opened, open, undefined);
-    };
-    res?.once('finish', endAll);
-    res?.once('close', endAll);
-  }
-  return state;
+function layersOf(record: WebRecord): RequestLayers {
+  const state = record.frameworkState;
+  if (state instanceof RequestLayers) return state;
+  const layers = new RequestLayers();
+  record.frameworkState = layers;
+  endWithResponse(record, layers);
+  return layers;
 }
 
 function isRouter(handle: unknown): boolean {
@@ -86,10 +89,9 @@ function relativePath(req: IncomingMessage): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-function finish(state: RequestState, open: OpenLayer, error: unknown): void {
+function finish(state: RequestLayers, open: OpenLayer, error: unknown): void {
   if (open.done) return;
   open.done = true;
-  state.open.delete(open);
   if (open.isMount) state.mounts.pop();
   if (open.isRoute) state.inRoute--;
   if (open.span !== undefined) {
@@ -100,36 +102,38 @@ function finish(state: RequestState, open: OpenLayer, error: unknown): void {
   }
 }
 
-export interface LayerCall {
-  readonly layer: ExpressLayer;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse | undefined;
-  readonly next: (...args: unknown[]) => unknown;
-  /** Runs the layer with the next() to give it. */
-  readonly run: (next: (...args: unknown[]) => unknown) => unknown;
-}
+/** The layer method being run (handleRequest or handleError) and what it was given. */
+export type LayerMethod = (this: ExpressLayer, ...args: unknown[]) => unknown;
 
 /**
- * Runs one layer for one request. `layerFactory` builds a throw-away layer of the same kind for
- * a path (to tell which alternative of an array route matched); undefined when not needed.
+ * Runs one layer for one request: `original` is its handleRequest(req, res, next), or its
+ * handleError(error, req, res, next) when `error` is given (hasError). `layerFactory` builds a
+ * throw-away layer of the same kind for a path (to tell which alternative of an array route
+ * matched). Positional arguments rather than a call object: this runs for every layer of every
+ * request.
  */
 export function runLayer(
   tracer: Tracer,
   settings: ExpressSettings,
-  call: LayerCall,
+  original: LayerMethod,
+  layer: ExpressLayer,
+  hasError: boolean,
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse | undefined,
+  givenNext: (...args: unknown[]) => unknown,
   layerFactory: ((path: DeclaredPath) => ExpressLayer) | undefined,
 ): unknown {
-  const record = webRecordOf(call.req);
-  const declared = declaredPathOf(call.layer);
+  const record = webRecordOf(req);
+  const declared = record === undefined ? undefined : declaredPathOf(layer);
   // Not a request our http instrumentation traces (fastify.inject-style, http off), a layer we
   // did not see created, or a handler inside a route: nothing to add.
-  if (record === undefined || declared === undefined) return call.run(call.next);
-  const state = stateOf(record, call.res);
-  if (state.inRoute > 0) return call.run(call.next);
+  if (record === undefined || declared === undefined) return callLayer(original, layer, hasError, error, req, res, givenNext);
+  const state = layersOf(record);
+  if (state.inRoute > 0) return callLayer(original, layer, hasError, error, req, res, givenNext);
 
-  const { layer } = call;
   const isRoute = layer.route !== undefined;
-  const template = templateOf(layer, declared, relativePath(call.req), layerFactory);
+  const template = templateOf(layer, declared, relativePath(req), layerFactory);
   const previousRoute = record.route;
   let name: string;
   let type: string;
@@ -153,7 +157,7 @@ export function runLayer(
     }
   }
 
-  const parent = context.active();
+  const parent = activeContext();
   let span: Span | undefined;
   let spanContext: Context = parent;
   if (settings.internalSpans) {
@@ -164,29 +168,40 @@ export function runLayer(
         // Literal keys (ATTR_EXPRESS_TYPE, ATTR_EXPRESS_NAME, ATTR_HTTP_ROUTE): see http/server.ts recordServerDuration.
         attributes: handOver(
           route === undefined
-            ? { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route! }
-            : { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : type === 'router' ? mountPath! : route, 'http.route': route },
+            ? { 'express.type': type, 'express.name': type === 'middleware' ? layer.name || '<anonymous>' : mountPath! }
+            : { 'express.type': type, 'express.name': route, 'http.route': route },
         ),
       },
       parent,
     );
-    spanContext = trace.setSpan(parent, span);
+    spanContext = contextWithSpan(parent, span);
   }
   const open: OpenLayer = { span, isMount: !isRoute, previousRoute, isRoute, done: false };
-  state.open.add(open);
+  state.opened.push(open);
 
-  const originalNext = call.next;
   // A declaration, not `const next = function next`: the bundler renames such a name (next2),
   // and the app's middleware may read next.name. (Hoisted, it loses the narrowing of `record`.)
   function next(this: unknown, err?: unknown): unknown {
     if (!open.done) {
       // Passed on without an error: this route did not handle the request after all, unless it
       // answered first (a handler that sends, then calls next() again, or lets a logger run).
-      if (open.isRoute && (err === undefined || err === 'route' || err === 'router') && call.res?.headersSent !== true) record!.route = open.previousRoute;
+      if (open.isRoute && (err === undefined || err === 'route' || err === 'router') && res?.headersSent !== true) record!.route = open.previousRoute;
       finish(state, open, err);
     }
     // eslint-disable-next-line prefer-rest-params
-    return context.with(parent, originalNext, this, ...(arguments as unknown as unknown[]));
+    return withContext(parent, givenNext, this, arguments);
   }
-  return context.with(spanContext, call.run, undefined, next);
+  return withContext(spanContext, callLayer, undefined, [original, layer, hasError, error, req, res, next]);
+}
+
+function callLayer(
+  original: LayerMethod,
+  layer: ExpressLayer,
+  hasError: boolean,
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse | undefined,
+  next: (...args: unknown[]) => unknown,
+): unknown {
+  return hasError ? original.call(layer, error, req, res, next) : original.call(layer, req, res, next);
 }

@@ -50,13 +50,13 @@ function patchLayerMethods(Layer: LayerClass, ctx: InstrumentationContext<Expres
     function handleRequest(this: any, req: IncomingMessage, res: ServerResponse, next: AnyFunction): unknown {
       // A 4-argument (error) handler is skipped by express for a request without an error.
       if (typeof this.handle !== 'function' || this.handle.length > 3) return original.call(this, req, res, next);
-      return runLayer(ctx.tracer, ctx.settings, { layer: this, req, res, next, run: (n) => original.call(this, req, res, n) }, factory);
+      return runLayer(ctx.tracer, ctx.settings, original, this, false, undefined, req, res, next, factory);
     },
   );
   ctx.wrap(Layer.prototype, errorName, (original: AnyFunction) =>
     function handleError(this: any, error: unknown, req: IncomingMessage, res: ServerResponse, next: AnyFunction): unknown {
       if (typeof this.handle !== 'function' || this.handle.length !== 4) return original.call(this, error, req, res, next);
-      return runLayer(ctx.tracer, ctx.settings, { layer: this, req, res, next, run: (n) => original.call(this, error, req, res, n) }, factory);
+      return runLayer(ctx.tracer, ctx.settings, original, this, true, error, req, res, next, factory);
     },
   );
 }

@@ -15,14 +15,17 @@
  *   └─ handler - /v2/items/:id (INTERNAL)           fastify.type=request_handler
  *
  * A hook's or handler's span covers it until it calls `done`, its promise settles, or (a handler
- * that answers with reply.send) the response ends; errors are recorded on it. Fastify 5's
+ * that answers with reply.send) the response ends (http calls it back, endWithResponse); errors
+ * are recorded on it. Fastify 5's
  * `tracing:fastify.request.handler` channel is not used: a subscriber cannot make the handler run
  * in its span's context through @opentelemetry/api, and the app's manual spans must nest under it.
  */
-import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { activeContext, withContext } from '../../kit/active-context';
 import { errorTypeForError, recordError } from '../../kit/errors';
-import { setRoute, webRecordOf } from '../http-shared/web-record';
+import { contextWithSpan } from '../../sdk/linked-context';
+import { endWithResponse, setRoute, webRecordOf } from '../http-shared/web-record';
 
 export const ATTR_FASTIFY_TYPE = 'fastify.type';
 export const ATTR_HOOK_NAME = 'hook.name';
@@ -103,8 +106,9 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
   if (wrappedFunctions.has(fn)) return fn;
   const wrapper = likeOriginal(fn, function (this: unknown, ...args: unknown[]): unknown {
     const request = args[0] as FastifyRequest | undefined;
-    if (request === undefined || webRecordOf(request.raw) === undefined) return fn.apply(this, args);
-    const parent = context.active();
+    const record = request === undefined ? undefined : webRecordOf(request.raw);
+    if (record === undefined) return fn.apply(this, args);
+    const parent = activeContext();
     const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
     let ended = false;
     const end = (error?: unknown): void => {
@@ -119,12 +123,12 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
       args[last] = function (this: unknown, error?: unknown): unknown {
         end(error instanceof Error ? error : undefined);
         // eslint-disable-next-line prefer-rest-params
-        return context.with(parent, done as AnyFunction, this, ...(arguments as unknown as unknown[]));
+        return withContext(parent, done as AnyFunction, this, arguments);
       };
     }
     let result: unknown;
     try {
-      result = context.with(trace.setSpan(parent, span), fn, this, ...args);
+      result = withContext(contextWithSpan(parent, span), fn, this, args);
     } catch (error) {
       end(error);
       throw error;
@@ -133,11 +137,9 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
       (result as Promise<unknown>).then(() => end(), end);
     } else if (endOnResponse) {
       const res = (args[1] as FastifyReply | undefined)?.raw;
+      // http ends it when the response ends (finish, or close first), before the SERVER span.
       if (res === undefined || res.writableFinished) end();
-      else {
-        res.once('finish', () => end());
-        res.once('close', () => end());
-      }
+      else endWithResponse(record, { responseEnded: () => end() });
     }
     return result;
   });

@@ -31,6 +31,43 @@ export interface WebRecord {
   readonly startedAt: number;
   /** Set when the response ended: from then on frameworks no longer see the record. */
   isEnded: boolean;
+  /**
+   * The routing framework's own state for this request (express's mount stack and open layers),
+   * kept on the record rather than in a WeakMap keyed by it; undefined until it sets some.
+   */
+  frameworkState: unknown;
+  /** What frameworks still have open when the response ends (see endWithResponse). */
+  endings: ResponseEnding[] | undefined;
+}
+
+/** Something a framework ends when the response ends, if it has not ended already. */
+export interface ResponseEnding {
+  responseEnded(): void;
+}
+
+/**
+ * For frameworks: `ending.responseEnded()` runs once the response ends (finish, or close first),
+ * before the SERVER span ends, so their spans end inside it. One array on the record, where two
+ * `once` listeners on the response (a closure and a wrapper each, and events the response then
+ * has listeners for) used to cost every request their share.
+ */
+export function endWithResponse(record: WebRecord, ending: ResponseEnding): void {
+  if (record.endings === undefined) record.endings = [ending];
+  else record.endings.push(ending);
+}
+
+/** For `http`: runs the endings once; a framework's error stays there and the rest still run. */
+export function runEndings(record: WebRecord, onError: (err: unknown) => void): void {
+  const endings = record.endings;
+  if (endings === undefined) return;
+  record.endings = undefined;
+  for (let i = 0; i < endings.length; i++) {
+    try {
+      endings[i]!.responseEnded();
+    } catch (err) {
+      onError(err);
+    }
+  }
 }
 
 /**

@@ -89,7 +89,7 @@ function makeResponseEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emi
           // The span ends before the listeners run, as when it ended in a listener of ours added
           // before the app's: fastify's onResponse hooks and the app's 'finish' listeners come
           // after the response, outside its span. ended() contains its own errors.
-          if (isEnd && record.isTracked && !record.isEnded) ended(this as ServerResponse, record, event);
+          if (isEnd && !record.isEnded && (record.isTracked || record.endings !== undefined)) ended(this as ServerResponse, record, event);
           if (isHeard && needsContext(record, isStoodDown)) return withContext(record.context, emitNow, this, arguments);
         }
       }

@@ -26,7 +26,7 @@ import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
-import { attachWebRecord, contextWithWebRecord, requestRecordOf, type WebRecord } from '../http-shared/web-record';
+import { attachWebRecord, contextWithWebRecord, requestRecordOf, runEndings, type ResponseEnding, type WebRecord } from '../http-shared/web-record';
 import { contextWithSpan } from '../../sdk/linked-context';
 import { activeContext, withContext } from '../../kit/active-context';
 import type { ServerRecord } from './request-events';
@@ -49,6 +49,8 @@ class HttpServerRecord implements ServerRecord {
   route: string | undefined = undefined;
   framework: string | undefined = undefined;
   isEnded = false;
+  frameworkState: unknown = undefined;
+  endings: ResponseEnding[] | undefined = undefined;
   /** The SERVER span's context, set once it is made (it holds this record as RPCMetadata). */
   context: Context = ROOT_CONTEXT;
   readonly startedAt = performance.now();
@@ -175,10 +177,16 @@ function endMeasurement(record: WebRecord, res: ServerResponse, errorType: strin
   }
 }
 
+function reportEndingError(err: unknown): void {
+  log.errorOnce('OTELI_E_HTTP_SERVER_ENDINGS', 'http: a framework failed to end its spans with the response', err);
+}
+
 /** For ./request-events.ts: the response finished, or closed first. Never throws. */
 export function onResponseEnded(res: ServerResponse, record: ServerRecord, event: 'finish' | 'close'): void {
   if (record.isEnded) return;
   record.isEnded = true;
+  runEndings(record, reportEndingError);
+  if (!record.isTracked) return;
   // 'close' also follows a normal 'finish'; a 'close' that comes first ends it as aborted
   // unless the response was in fact complete.
   if (event === 'finish' || res.writableFinished) finishServerSpan(res, record as HttpServerRecord);
