@@ -6,9 +6,12 @@
 // The bundle sits in dist/agent/, one level under dist/ like every file it replaces, so a
 // `__dirname`-relative path (sync-send.ts's child entry) means the same from either copy.
 //
+// @opentelemetry/api is bundled too: its ~45 files cost 7 ms and 5 MB at start as separate
+// modules. The app's own copies meet ours through the global registry as before, and a copy newer
+// than the bundled one gets our parts registered again through it (src/agent/globals.ts), which
+// is what made an unbundled copy pinned at install time safe too.
+//
 // Left out, required from node_modules at run time:
-// - @opentelemetry/api: the app's own copy must meet ours through the global registry, and a
-//   bundled copy would pin its version at our build time;
 // - import-in-the-middle: its loader files are resolved by URL from this package
 //   (src/hooks/esm-loader.mts), and the Hook must come from that same copy;
 // - supports-color: debug's optional colour probe, resolved where the app's install has it.
@@ -28,7 +31,7 @@ export const BUNDLE = join('agent', 'preload.bundle.js');
 /** The list of our modules the bundle ran, in order: what require.cache said before the bundle. */
 export const LOADED_MODULES_KEY = "Symbol.for('otel-instrument.loaded-modules')";
 
-const EXTERNAL = ['@opentelemetry/api', 'import-in-the-middle', 'supports-color'];
+const EXTERNAL = ['import-in-the-middle', 'supports-color'];
 
 /** Each of our modules records itself when it first runs (after its "use strict", which must stay first). */
 function recordLoadedModules(dist) {

@@ -2,16 +2,33 @@
  * Span timestamps as epoch milliseconds in a double (see ReadableSpan.startTimeUnixMs for why
  * not HrTime or BigInt): monotonic within the process, anchored to the wall clock once.
  */
-import { performance } from 'node:perf_hooks';
 import type { TimeInput } from '@opentelemetry/api';
 
-// Read once: performance.timeOrigin is a getter that does work on each access.
-const TIME_ORIGIN_MS = performance.timeOrigin;
 const PERFORMANCE_NOW_CEILING_MS = 1e12;
+
+// Both set at the first reading of the clock, not at import: node:perf_hooks loads ten internal
+// modules (1 MB) that a process which never starts a span need not pay for at start.
+let performance: { now(): number } | undefined;
+/** Read once: performance.timeOrigin is a getter that does work on each access. */
+let timeOriginMs = 0;
+
+function startClock(): { now(): number } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const clock = (require('node:perf_hooks') as typeof import('node:perf_hooks')).performance;
+  timeOriginMs = clock.timeOrigin;
+  performance = clock;
+  return clock;
+}
 
 /** Now, as epoch milliseconds with a sub-millisecond fraction. */
 export function nowMs(): number {
-  return TIME_ORIGIN_MS + performance.now();
+  const clock = performance ?? startClock();
+  return timeOriginMs + clock.now();
+}
+
+function timeOrigin(): number {
+  if (performance === undefined) startClock();
+  return timeOriginMs;
 }
 
 /**
@@ -28,7 +45,7 @@ export function nowMs(): number {
 export function timeInputToMs(input: TimeInput | undefined): number {
   let ms: number;
   if (typeof input === 'number') {
-    ms = input < PERFORMANCE_NOW_CEILING_MS ? TIME_ORIGIN_MS + input : input;
+    ms = input < PERFORMANCE_NOW_CEILING_MS ? timeOrigin() + input : input;
   } else if (Array.isArray(input)) {
     ms = input[0] * 1e3 + input[1] / 1e6;
   } else if (input instanceof Date) {
