@@ -16,7 +16,7 @@ import {
   type Tracer as ApiTracer,
 } from '@opentelemetry/api';
 import { log } from '../log';
-import { isValidSpanContext, newSpanId, newTraceId } from './ids';
+import { isValidSpanContext, newSpanId, newTraceId, OwnSpanContext } from './ids';
 import { SamplingDecision, type Sampler, type SamplingResult } from './samplers';
 import { Span, type ProviderState } from './span';
 import { isTracingSuppressed } from './suppress-tracing';
@@ -70,12 +70,12 @@ export class Tracer implements ApiTracer {
       return INVALID_SPAN;
     }
     const decision = result.decision;
-    const spanContext: SpanContext = {
+    const spanContext: SpanContext = new OwnSpanContext(
       traceId,
       spanId,
-      traceFlags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      traceState: result.traceState ?? (hasParent ? parent.traceState : undefined),
-    };
+      decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      result.traceState ?? (hasParent ? parent.traceState : undefined),
+    );
     if (decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext);
 
     const startMs = options.startTime === undefined ? nowMs() : timeInputToMs(options.startTime);
