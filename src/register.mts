@@ -10,8 +10,9 @@ const require = createRequire(import.meta.url);
 
 try {
   const { loadPreloadBundle } = require('./agent/bundle-cache.js') as typeof import('./agent/bundle-cache.js');
-  const { preloadFromImport } = loadPreloadBundle();
-  await preloadFromImport(async (include) => (await import('./hooks/esm-loader.mjs')).registerEsmLoader(include));
+  const { preloadFromImport, registerEsmLoaderInThread } = loadPreloadBundle();
+  // The in-thread path from the bundle where it applies; esm-loader.mjs (an ES module import) otherwise.
+  await preloadFromImport(async (include) => registerEsmLoaderInThread(include) || (await import('./hooks/esm-loader.mjs')).registerEsmLoader(include));
 } catch (err) {
   try {
     (require('./agent/gate.js') as typeof import('./agent/gate.js')).reportStartFailure(err);

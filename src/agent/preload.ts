@@ -57,6 +57,15 @@ export function preloadFromRequire(): void {
 }
 
 /**
+ * For the --import entry: registers the ESM loader on the in-thread (module.registerHooks()) path
+ * from this bundle when that path applies (true), so that no ES module of ours is loaded; false
+ * leaves it to hooks/esm-loader.mjs. Never throws.
+ */
+export function registerEsmLoaderInThread(include: ReadonlyArray<string | RegExp>): boolean {
+  return (require('../hooks/sync-esm-loader') as typeof import('../hooks/sync-esm-loader')).registerEsmLoaderInThread(include);
+}
+
+/**
  * `--import otel-instrument/register`: starts, then registers the ESM loader and waits for it.
  *
  * In that order because the agent's own require()s (@opentelemetry/api's ~45 files, the

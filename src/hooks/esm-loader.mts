@@ -4,7 +4,7 @@
  *
  * Two ways to register it, chosen at run time:
  * - `sync`: `module.registerHooks()` (in-thread hooks) with import-in-the-middle's hooks, loaded
- *   only when the first module they would wrap is resolved (./lazy-esm-hooks.mts): a process that
+ *   only when the first module they would wrap is resolved (./lazy-esm-hooks.ts): a process that
  *   imports none of our modules never pays their ~10 MB. Used where iitm's `supportsSyncHooks()` says the running Node.js can
  *   (>= 22.22.3, >= 24.11.1, >= 25.1; earlier 22.15+/24.x have `registerHooks` but reject the
  *   nullish CommonJS source the loader returns, nodejs/node#59929). No loader thread to start and
@@ -20,14 +20,14 @@
  * `Hook` src/hooks/import-hook.ts installs.
  */
 import * as nodeModule from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { log } from '../log.js';
-import { ESM_HOOKS_WAITING, ESM_LOADER_FLAG } from './import-hook.js';
-import { registerLazySyncHooks } from './lazy-esm-hooks.mjs';
+import { ESM_LOADER_FLAG } from './import-hook.js';
+import { iitmUrl, noteEsmLoaderRegistered, registerSyncLazily, type EsmLoaderPath } from './sync-esm-loader.js';
+
+export { ESM_HOOKS_LOADED_BY, ESM_LOADER_PATH, type EsmLoaderPath } from './sync-esm-loader.js';
 
 /** `auto` picks `sync` where it works; the others force a path (tests and the benchmark). */
 export type EsmLoaderMode = 'auto' | 'sync' | 'async';
-export type EsmLoaderPath = 'sync' | 'async';
 
 export interface RegisterEsmLoaderOptions {
   readonly mode?: EsmLoaderMode;
@@ -42,16 +42,6 @@ interface SupportsModule {
 }
 
 const flags = globalThis as Record<symbol, unknown>;
-/** Which path registered the loader in this thread (for tests and `--log_level debug`). */
-export const ESM_LOADER_PATH = Symbol.for('otel-instrument.esm-loader-path');
-/** On the sync path, the specifier whose import loaded import-in-the-middle's hooks, once one did. */
-export const ESM_HOOKS_LOADED_BY = Symbol.for('otel-instrument.esm-hooks-loaded-by');
-
-const require = nodeModule.createRequire(import.meta.url);
-
-function iitmUrl(file: string): string {
-  return pathToFileURL(require.resolve(`import-in-the-middle/${file}`)).href;
-}
 
 /** Why the sync path cannot be used here, or undefined when it can. */
 async function syncUnavailable(): Promise<string | undefined> {
@@ -75,31 +65,6 @@ async function syncUnavailable(): Promise<string | undefined> {
 async function registerSyncNow(include: Include): Promise<void> {
   const hooks = (await import(iitmUrl('register-hooks.mjs'))) as SyncHooksModule;
   hooks.register({ include });
-}
-
-function registerSyncLazily(include: Include): void {
-  const waiting: Array<() => void> = [];
-  flags[ESM_HOOKS_WAITING] = waiting;
-  registerLazySyncHooks(
-    include,
-    {
-      createHookPath: require.resolve('import-in-the-middle/create-hook.mjs'),
-      registerHooksUrl: iitmUrl('register-hooks.mjs'),
-      registerJsUrl: iitmUrl('lib/register.js'),
-    },
-    {
-      onLoaded(specifier, url, ms) {
-        flags[ESM_HOOKS_LOADED_BY] = specifier;
-        log.debug(`import-in-the-middle's hooks loaded for the import of ${specifier}${url === undefined ? '' : ` (${url})`}, in ${ms.toFixed(1)} ms`);
-        // The import hook (./import-hook.ts), before the first module is wrapped.
-        delete flags[ESM_HOOKS_WAITING];
-        for (const run of waiting) run();
-      },
-      onLoadFailed(err) {
-        log.errorOnce('OTELI_E_ESM_LOADER', "could not load import-in-the-middle's hooks; ES modules will not be instrumented", err);
-      },
-    },
-  );
 }
 
 /** Resolves to whether import-in-the-middle's hooks load later, on the first import they wrap. */
@@ -159,12 +124,7 @@ export async function registerEsmLoader(
       }
     }
     if (path === 'async' && !registerAsync([...include])) return undefined;
-    flags[ESM_LOADER_FLAG] = true;
-    flags[ESM_LOADER_PATH] = path;
-    log.debug(
-      `ESM loader registered with ${path === 'sync' ? 'module.registerHooks()' : 'module.register()'} for ${include.map(String).join(', ')}`,
-    );
-    if (lazy) log.debug("import-in-the-middle's hooks load when the first of those modules is imported");
+    noteEsmLoaderRegistered(path, include, lazy);
     return path;
   } catch (err) {
     log.errorOnce('OTELI_E_ESM_LOADER', 'could not register the ESM loader; ES modules will not be instrumented', err);

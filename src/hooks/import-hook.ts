@@ -15,7 +15,7 @@ import { log } from '../log';
 export const ESM_LOADER_FLAG = Symbol.for('otel-instrument.esm-loader-registered');
 /**
  * While the ESM loader's import-in-the-middle hooks are not loaded yet (the lazy sync path,
- * ./lazy-esm-hooks.mts): what to run when they are. Until then no module is wrapped, so the Hook
+ * ./lazy-esm-hooks.ts): what to run when they are. Until then no module is wrapped, so the Hook
  * has nothing to see, and its module (import-in-the-middle's index.js, with node:worker_threads)
  * is ~3 MB of RSS on Node 24 that a process importing none of our modules never needs.
  */

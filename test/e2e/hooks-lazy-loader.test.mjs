@@ -1,5 +1,5 @@
 // The `sync` ESM loader path loads import-in-the-middle's hooks on the first import of a module we
-// instrument (src/hooks/lazy-esm-hooks.mts), through the real CLI (which preloads with --import):
+// instrument (src/hooks/lazy-esm-hooks.ts), through the real CLI (which preloads with --import):
 // an app that imports none of them never loads them; one that imports express does, and is traced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

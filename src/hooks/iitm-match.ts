@@ -1,5 +1,5 @@
 /**
- * import-in-the-middle's own decisions, made without loading it (./lazy-esm-hooks.mts loads it
+ * import-in-the-middle's own decisions, made without loading it (./lazy-esm-hooks.ts loads it
  * on the first resolution it would wrap). Copied from its create-hook.mjs (3.6): finishResolve()'s
  * checks ahead of the wrap, in their order, its default include matcher (defaultShouldInclude)
  * and what it does to the entry point. Where it is unsure this says "would wrap": loading

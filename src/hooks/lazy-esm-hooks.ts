@@ -1,11 +1,11 @@
 /**
- * The `sync` ESM loader path (./esm-loader.mts) without import-in-the-middle's cost until it is
+ * The `sync` ESM loader path (./sync-esm-loader.ts) without import-in-the-middle's cost until it is
  * needed: import-in-the-middle's hook module (create-hook.mjs with cjs-module-lexer's WASM,
  * es-module-lexer, node:util…) is ~10 MB of a 43 MB process on Node 24, paid by every process
  * the preload starts, most of which never import a module we instrument.
  *
  * So the hooks registered here only call `next` (and do the one thing import-in-the-middle does to
- * every process: ./iitm-match.mts's entryResolution), until the first resolution import-in-the-middle
+ * every process: ./iitm-match.ts's entryResolution), until the first resolution import-in-the-middle
  * would wrap. That resolution loads its hooks, synchronously (`require()` of its ES modules, which
  * every Node.js with the sync path can do), and from then on this resolve and every later
  * resolve and load go to them. Up to that point its hooks would have passed everything through
@@ -14,7 +14,7 @@
  * resolution that loads them is resolved twice: once here to see what it is, once by them.
  */
 import * as nodeModule from 'node:module';
-import { entryResolution, expandInclude, hasIitmQuery, iitmWouldWrap } from './iitm-match.mjs';
+import { entryResolution, expandInclude, hasIitmQuery, iitmWouldWrap } from './iitm-match';
 
 type Include = Array<string | RegExp>;
 // module.registerHooks()'s hooks, which @types/node 20 does not describe.
