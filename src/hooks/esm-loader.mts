@@ -22,7 +22,7 @@
 import * as nodeModule from 'node:module';
 import { log } from '../log.js';
 import { ESM_LOADER_FLAG } from './import-hook.js';
-import { iitmUrl, noteEsmLoaderRegistered, registerSyncLazily, type EsmLoaderPath } from './sync-esm-loader.js';
+import { iitmUrl, noteEsmLoaderRegistered, registerEsmLoaderInThread, type EsmLoaderPath } from './sync-esm-loader.js';
 
 export { ESM_HOOKS_LOADED_BY, ESM_LOADER_PATH, type EsmLoaderPath } from './sync-esm-loader.js';
 
@@ -67,17 +67,6 @@ async function registerSyncNow(include: Include): Promise<void> {
   hooks.register({ include });
 }
 
-/** Resolves to whether import-in-the-middle's hooks load later, on the first import they wrap. */
-async function registerSync(include: Include): Promise<boolean> {
-  // The lazy hooks load import-in-the-middle with require(), which --no-experimental-require-module turns off.
-  if ((process.features as { require_module?: boolean }).require_module === false) {
-    await registerSyncNow(include);
-    return false;
-  }
-  registerSyncLazily(include);
-  return true;
-}
-
 function registerAsync(include: Include): boolean {
   const register = (nodeModule as { register?: typeof nodeModule.register }).register;
   if (typeof register !== 'function') {
@@ -106,6 +95,8 @@ export async function registerEsmLoader(
       return undefined;
     }
     const mode = options.mode ?? 'auto';
+    // The common case, as the bundle registers it: in-thread, import-in-the-middle loaded lazily.
+    if (mode !== 'async' && registerEsmLoaderInThread(include)) return 'sync';
     let path: EsmLoaderPath = 'async';
     if (mode !== 'async') {
       const reason = await syncUnavailable();
@@ -113,10 +104,11 @@ export async function registerEsmLoader(
       else if (mode === 'sync') log.warnOnce('OTELI_W_NO_SYNC_HOOKS', `${reason}; using module.register() instead`);
       else log.debug(`ESM loader on module.register(): ${reason}`);
     }
-    let lazy = false;
     if (path === 'sync') {
       try {
-        lazy = await registerSync([...include]);
+        // Left here: require() cannot load ES modules (--no-experimental-require-module), so
+        // import-in-the-middle's hooks are imported now rather than lazily.
+        await registerSyncNow([...include]);
       } catch (err) {
         // Before module.registerHooks() is reached (a broken iitm install): the async path still works.
         log.debug(`module.registerHooks() path failed, using module.register(): ${String(err)}`);
@@ -124,7 +116,7 @@ export async function registerEsmLoader(
       }
     }
     if (path === 'async' && !registerAsync([...include])) return undefined;
-    noteEsmLoaderRegistered(path, include, lazy);
+    noteEsmLoaderRegistered(path, include, false);
     return path;
   } catch (err) {
     log.errorOnce('OTELI_E_ESM_LOADER', 'could not register the ESM loader; ES modules will not be instrumented', err);

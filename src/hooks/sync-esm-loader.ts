@@ -30,7 +30,7 @@ export function iitmUrl(file: string): string {
 }
 
 /** Registers import-in-the-middle's hooks to load on the first import they would wrap (./lazy-esm-hooks.ts). */
-export function registerSyncLazily(include: Include): void {
+function registerSyncLazily(include: Include): void {
   const waiting: Array<() => void> = [];
   flags[ESM_HOOKS_WAITING] = waiting;
   registerLazySyncHooks(
@@ -68,8 +68,9 @@ interface SupportsModule {
 }
 
 /**
- * The lazy sync path registered from CommonJS, when it applies here (true); false leaves
- * everything to esm-loader.mjs's registerEsmLoader, nothing done. Never throws.
+ * The lazy sync path registered from CommonJS, when it applies here (true); false leaves the
+ * other paths to esm-loader.mjs's registerEsmLoader (which tries this first), nothing done.
+ * Never throws.
  */
 export function registerEsmLoaderInThread(include: ReadonlyArray<string | RegExp>): boolean {
   try {
@@ -83,7 +84,7 @@ export function registerEsmLoaderInThread(include: ReadonlyArray<string | RegExp
     noteEsmLoaderRegistered('sync', include, true);
     return true;
   } catch (err) {
-    log.debug(`ESM loader not registered from the bundle, trying esm-loader.mjs: ${String(err)}`);
+    log.debug(`in-thread ESM loader not registered, trying the other paths: ${String(err)}`);
     return false;
   }
 }

@@ -139,7 +139,7 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
       const res = (args[1] as FastifyReply | undefined)?.raw;
       // http ends it when the response ends (finish, or close first), before the SERVER span.
       if (res === undefined || res.writableFinished) end();
-      else endWithResponse(record, { responseEnded: () => end() });
+      else endWithResponse(record, { responseEnded: end });
     }
     return result;
   });
