@@ -6,12 +6,16 @@
  * cost twice as much (0.41 vs 0.20 ns on Node 20), and larger fills gained little while making
  * the occasional refill a longer pause (3 µs at 16 KiB, 10 µs at 64 KiB).
  *
- * Each fill becomes hex at once, through Buffer's native hex slice, and an id is a slice of that
- * string: V8 makes a slice of 13 or more characters a view of its parent (no copy), so an id
- * costs one small object where a native call per id cost ~500 instructions (a third of the
- * id's share of a request under callgrind). The view is flat, so the exporter reads it as fast
- * as any flat string (rope strings from concatenation made its hex→bytes conversion ~30%
- * slower). A pool's 32 KiB string lives as long as the last id cut from it.
+ * The pool becomes hex a chunk at a time (HEX_CHUNK_BYTES), through Buffer's native hex slice,
+ * and an id is a slice of its chunk's string: V8 makes a slice of 13 or more characters a view of
+ * its parent (no copy), so an id costs one small object where a native call per id cost ~500
+ * instructions (a third of the id's share of a request under callgrind). The view is flat, so the
+ * exporter reads it as fast as any flat string (rope strings from concatenation made its
+ * hex→bytes conversion ~30% slower). A chunk's string lives as long as the last id cut from it,
+ * so it is kept small: when the whole 16 KiB fill was one 32 KiB string, the string of the
+ * current fill was alive at every young-generation collection and was copied and promoted with
+ * it, 48 bytes a span, which made V8 grow the young generation to 16 MiB per semi-space (+28 MB
+ * of RSS under load, with the sampler off too); a 256-byte chunk is shared by about ten spans.
  *
  * All 128 trace id bits are random, so the lower 56 bits satisfy the W3C Trace Context Level 2
  * "random trace id" expectation that the TraceIdRatioBased sampler relies on.
@@ -34,27 +38,42 @@ const hexSlice: HexSlice =
     : function (this: Buffer, start: number, end: number): string {
         return this.toString('hex', start, end);
       };
+/** Bytes hexed at once: ten spans' ids, a 512-character string that they keep alive. */
+const HEX_CHUNK_BYTES = 256;
 // Start "exhausted" so the first id triggers the first fill (no work at import time).
 let poolOffset = POOL_SIZE_BYTES;
-/** The pool's bytes as hex, two characters per byte. */
-let poolHex = '';
+/** The current chunk as hex, two characters per byte, and its bounds in the pool. */
+let chunkHex = '';
+let chunkStart = 0;
+let chunkEnd = 0;
+/** The next unused byte of the current chunk. */
+let cursor = 0;
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
 const INVALID_SPAN_ID = '0000000000000000';
 
 let randomFillSync: ((buffer: Buffer) => Buffer) | undefined;
 
-function randomHex(byteCount: number): string {
-  if (poolOffset + byteCount > POOL_SIZE_BYTES) {
+function nextChunk(): void {
+  if (poolOffset + HEX_CHUNK_BYTES > POOL_SIZE_BYTES) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     randomFillSync ??= (require('node:crypto') as typeof import('node:crypto')).randomFillSync;
     randomFillSync(pool);
-    poolHex = hexSlice.call(pool, 0, POOL_SIZE_BYTES);
     poolOffset = 0;
   }
-  const start = poolOffset * 2;
-  poolOffset += byteCount;
-  return poolHex.slice(start, poolOffset * 2);
+  chunkStart = poolOffset;
+  chunkEnd = poolOffset + HEX_CHUNK_BYTES;
+  poolOffset = chunkEnd;
+  chunkHex = hexSlice.call(pool, chunkStart, chunkEnd);
+  cursor = chunkStart;
+}
+
+/** byteCount random bytes as hex; an id never straddles two chunks (a chunk's tail may go unused). */
+function randomHex(byteCount: number): string {
+  if (cursor + byteCount > chunkEnd) nextChunk();
+  const start = (cursor - chunkStart) * 2;
+  cursor += byteCount;
+  return chunkHex.slice(start, start + byteCount * 2);
 }
 
 export function newTraceId(): string {

@@ -88,3 +88,25 @@ test('isValidSpanContext agrees with api.isSpanContextValid', () => {
   }
   assert.equal(isValidSpanContext(undefined), false);
 });
+
+test('an id kept for long keeps a few hundred bytes alive, not the pool it was cut from', async () => {
+  // Ids are views of a hex string. When that string was a whole 16 KiB fill (32 KiB of hex),
+  // every id a long-lived span kept held 32 KiB, and the current fill's string was copied at
+  // every young-generation collection (what made V8 grow the young generation under load).
+  // Keep one id of every 16 KiB of random bytes and measure what stays on the heap.
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { newTraceId } = require(${JSON.stringify(require.resolve('../../dist/sdk/ids.js'))});
+    const kept = [];
+    const measure = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+    for (let i = 0; i < 100; i++) newTraceId(); // the first fill and its chunk
+    const before = measure();
+    for (let i = 0; i < 500; i++) {
+      kept.push(newTraceId());
+      for (let j = 0; j < 1023; j++) newTraceId(); // the rest of this 16 KiB fill
+    }
+    process.stdout.write(String((measure() - before) / kept.length));
+  `;
+  const bytesPerKeptId = Number(execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' }));
+  assert.ok(bytesPerKeptId < 2048, `each kept id holds ${Math.round(bytesPerKeptId)} bytes of heap`);
+});
