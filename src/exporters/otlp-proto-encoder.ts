@@ -6,8 +6,9 @@
  * One pass over the batch into a reused ProtobufWriter (see protobuf-writer.ts). Each resource
  * and scope is encoded once per batch, because grouping puts every distinct one in the request
  * exactly once. Attributes, most of a span's bytes, take a fast path: a KeyValue whose value is a
- * string, number or boolean has its lengths computed up front, and its key field comes
- * pre-encoded from a small cache, since keys are a small set repeated on every span.
+ * string, number or boolean has its lengths computed up front, its key field comes pre-encoded
+ * from a small cache, since keys are a small set repeated on every span, and a value that
+ * repeats has its whole KeyValue copied (KeyEntry).
  */
 import type { Attributes, ReadableSpan, SpanEventData, SpanLinkData } from '../sdk/types';
 import {
@@ -168,20 +169,39 @@ function encodeLink(w: ProtobufWriter, link: SpanLinkData): void {
 }
 
 /**
- * KeyValue.key as an encoded field (tag, length, UTF-8), by key. Bounded: past the limit the
- * cache starts over, so an app inventing keys (say, one per header name) costs re-encoding,
- * never memory. Long keys are encoded every time rather than kept.
+ * What the encoder keeps per attribute key: the key as an encoded field (tag, length, UTF-8),
+ * and the last KeyValue written for it whole, for a value that repeats.
+ *
+ * Most of a span's attributes repeat from span to span (the method, the scheme, the server's
+ * address and port, the protocol version, a status code, a route), and a server's spans come
+ * one after the other in a batch: a value seen twice in a row for a key has its whole KeyValue
+ * kept, and the next span with that value gets those bytes copied instead of encoded. A key
+ * whose value changes every time (url.path, a peer port) costs one comparison more and keeps
+ * nothing. Bounded: past MAX_CACHED_KEYS the cache starts over, so an app inventing keys (say,
+ * one per header name) costs re-encoding, never memory; long keys and values are not kept.
  */
-const keyFields = new Map<string, Uint8Array>();
+class KeyEntry {
+  /** The value whose KeyValue `encoded` holds, as written under `field`. */
+  value: unknown = undefined;
+  field = 0;
+  encoded: Uint8Array | undefined = undefined;
+  /** The value written last: kept whole when it comes again. */
+  lastValue: unknown = undefined;
+  constructor(readonly keyField: Uint8Array) {}
+}
+
+const keyEntries = new Map<string, KeyEntry>();
 const MAX_CACHED_KEYS = 1024;
 const MAX_CACHED_KEY_CHARS = 256;
+/** Longer string values are encoded every time: kept whole, they would cost memory per key. */
+const MAX_KEPT_VALUE_CHARS = 128;
 /** The empty key: proto3 leaves a zero-value string field out. */
-const EMPTY_KEY_FIELD = new Uint8Array(0);
+const EMPTY_KEY_ENTRY = new KeyEntry(new Uint8Array(0));
 
-function encodedKeyField(key: string): Uint8Array {
-  const cached = keyFields.get(key);
+function keyEntryOf(key: string): KeyEntry {
+  const cached = keyEntries.get(key);
   if (cached !== undefined) return cached;
-  if (key.length === 0) return EMPTY_KEY_FIELD;
+  if (key.length === 0) return EMPTY_KEY_ENTRY;
   const byteLength = utf8ByteLength(key);
   const lengthBytes = varint32Size(byteLength);
   const encoded = Buffer.allocUnsafe(1 + lengthBytes + byteLength);
@@ -191,11 +211,12 @@ function encodedKeyField(key: string): Uint8Array {
   for (; length > 0x7f; length >>>= 7) encoded[pos++] = (length & 0x7f) | 0x80;
   encoded[pos++] = length;
   encoded.write(key, pos, byteLength, 'utf8');
+  const entry = new KeyEntry(encoded);
   if (key.length <= MAX_CACHED_KEY_CHARS) {
-    if (keyFields.size >= MAX_CACHED_KEYS) keyFields.clear();
-    keyFields.set(key, encoded);
+    if (keyEntries.size >= MAX_CACHED_KEYS) keyEntries.clear();
+    keyEntries.set(key, entry);
   }
-  return encoded;
+  return entry;
 }
 
 /** Repeated KeyValue under `field`. Undefined / null values are skipped, as the SDK spec says. */
@@ -207,10 +228,19 @@ export function encodeAttributes(
   for (const key in attributes) {
     const value: unknown = attributes[key];
     if (value === undefined || value === null) continue;
-    const keyField = encodedKeyField(key);
+    const entry = keyEntryOf(key);
+    if (entry.value === value && entry.field === field) {
+      const encoded = entry.encoded!;
+      w.ensure(encoded.length);
+      w.raw(encoded);
+      continue;
+    }
+    const start = w.position;
+    const keyField = entry.keyField;
     switch (typeof value) {
       case 'string':
         encodeStringKeyValue(w, field, keyField, value);
+        if (value.length > MAX_KEPT_VALUE_CHARS) continue;
         break;
       case 'number':
         if (Number.isSafeInteger(value)) {
@@ -229,12 +259,20 @@ export function encodeAttributes(
         w.bool(ANY_VALUE_BOOL, value);
         break;
       default:
+        // Arrays and objects: encoded every time (=== would not tell a changed array).
         w.beginMessage(field);
         w.ensure(keyField.length);
         w.raw(keyField);
         encodeAnyValue(w, KEY_VALUE_VALUE, value);
         w.endMessage();
+        continue;
     }
+    if (entry.lastValue === value && entry.keyField.length > 0) {
+      entry.value = value;
+      entry.field = field;
+      entry.encoded = w.copyFrom(start);
+    }
+    entry.lastValue = value;
   }
 }
 

@@ -487,6 +487,32 @@ test('protobuf: attribute keys: empty, non-ASCII, long, and more distinct keys t
   }
 });
 
+test('protobuf: repeated values, which the encoder copies whole, decode as written wherever they recur', () => {
+  // A value seen twice in a row for a key has its whole KeyValue kept and copied from then on
+  // (KeyEntry): the copy must carry this span's value, under the field it is written to (span,
+  // event and resource attributes share keys), and stop the moment the value changes.
+  const values = ['GET', 'GET', 'GET', 'POST', 'GET', 'POST', 'POST', 'POST', 200, 200, 404, 200, true, true, false, 'GET', 1.5, 1.5];
+  const spans = values.map((value, i) =>
+    makeSpan({
+      name: `s${i}`,
+      attributes: { 'http.request.method': value, 'same.every.time': 'x', 'changes': `c${i % 3}` },
+      events: i % 4 === 0 ? [{ name: 'e', timeUnixMs: 1700000000124, attributes: { 'http.request.method': value, 'same.every.time': 'x' }, droppedAttributesCount: 0 }] : [],
+      resource: { attributes: { 'same.every.time': 'x', 'http.request.method': 'GET' }, droppedAttributesCount: 0 },
+    }),
+  );
+  for (let run = 0; run < 2; run++) {
+    const bytes = encodeTraceRequestProto(spans);
+    assertCanonicalSize(bytes);
+    const decoded = decodeTraceRequest(bytes);
+    const normalized = normalizeProtoRequest(decoded);
+    assert.deepEqual(normalized.map((s) => s.attributes), spans.map((s) => s.attributes));
+    assert.deepEqual(normalized.map((s) => s.events.map((e) => e.attributes)), spans.map((s) => s.events.map((e) => e.attributes)));
+    // The type of each value, not only its printed form: 200 stays an int, 1.5 a double.
+    const kinds = decoded.resourceSpans.flatMap((r) => r.scopeSpans[0].spans).map((s) => s.attributes.find((kv) => kv.key === 'http.request.method').value.value);
+    assert.deepEqual(kinds, values.map((v) => (typeof v === 'string' ? 'stringValue' : typeof v === 'boolean' ? 'boolValue' : Number.isInteger(v) ? 'intValue' : 'doubleValue')));
+  }
+});
+
 test('protobuf: ids that are not lowercase hex decode as Buffer decodes hex (zero-filled after a bad pair)', () => {
   const ids = [
     'ABCDEF0123456789', // upper case is hex
