@@ -135,3 +135,19 @@ test('long-lived HTTP streams: 100,000 response chunks and 50,000 server-sent ev
     await collector.close();
   }
 });
+
+test("idle kept-alive connections do not keep their last request's span alive once it is exported", async () => {
+  // Node's own 'finish' listener sets the connection's keep-alive timer, which keeps the context
+  // it was set in: the SERVER span's, with the web record, the span and its attributes, until the
+  // connection's next request or its keep-alive timeout. After the response the events run in a
+  // context that keeps only the span's ids (request-events.ts, eventContext).
+  const collector = await startCountingCollector();
+  try {
+    const run = await runCli(['node', '--expose-gc', fixture('idle-keepalive.cjs')], { env: exportEnv(collector), timeoutMs: 30_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(collector.counts.get('GET'), 100, 'the 50 SERVER spans and the 50 CLIENT spans were exported first');
+    assert.match(run.stdout, /^alive 0 of 50 open 50$/m, run.stdout);
+  } finally {
+    await collector.close();
+  }
+});

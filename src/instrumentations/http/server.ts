@@ -53,10 +53,12 @@ class HttpServerRecord implements ServerRecord {
   endings: ResponseEnding[] | undefined = undefined;
   /** The SERVER span's context, set once it is made (it holds this record as RPCMetadata). */
   context: Context = ROOT_CONTEXT;
+  endedContext: Context | undefined = undefined;
   readonly startedAt = performance.now();
 
   constructor(
     readonly span: Span,
+    readonly parentContext: Context,
     readonly method: string,
     readonly scheme: string,
     readonly isTracked: boolean,
@@ -334,7 +336,7 @@ function startServerSpan(
     // span), and so must the request's events, to run in its context. A non-recording span
     // ignores everything the end would do; only the duration metric needs it then.
     const extras = isRecording && (settings.serverResponseHeaders !== undefined || settings.oldSemconv) ? settings : undefined;
-    const record = new HttpServerRecord(span, normalized, scheme, isRecording || serverDuration !== undefined, extras);
+    const record = new HttpServerRecord(span, parent, normalized, scheme, isRecording || serverDuration !== undefined, extras);
     record.context = contextWithWebRecord(contextWithSpan(parent, span), record);
     attachWebRecord(req, record);
     return record;
