@@ -30,6 +30,12 @@ export class LinkedContext implements Context {
     return new LinkedContext(parent, key, value, 1);
   }
 
+  /** `parent` with `key` deleted. */
+  static without(parent: Context, key: symbol): Context {
+    if (parent instanceof LinkedContext) return parent.deleteValue(key);
+    return new LinkedContext(parent, key, DELETED, 1);
+  }
+
   getValue(key: symbol): unknown {
     let node: Context = this;
     while (node instanceof LinkedContext) {
@@ -67,7 +73,7 @@ export class LinkedContext implements Context {
 }
 
 /** The api's span key (trace.setSpan / getSpan): createContextKey is Symbol.for. */
-const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
+export const SPAN_KEY = createContextKey('OpenTelemetry Context Key SPAN');
 
 /** trace.setSpan(parent, span), as a linked context. */
 export function contextWithSpan(parent: Context, span: Span): Context {

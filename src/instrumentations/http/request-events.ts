@@ -18,12 +18,11 @@
  * loaded, replaces EventEmitter.prototype.emit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { activeContext, withContext } from '../../kit/active-context';
 import type { InstrumentationContext } from '../../kit/definition';
 import { requestRecordOf, type WebRecord } from '../http-shared/web-record';
 import { isWrapped } from '../../hooks/wrap';
-import { contextWithSpan } from '../../sdk/linked-context';
 
 type Emit = (this: EmitterLike, event: string | symbol, ...args: unknown[]) => boolean;
 interface EmitterLike {
@@ -34,10 +33,6 @@ interface EmitterLike {
 export interface ServerRecord extends WebRecord {
   /** The SERVER span's context: the handler and the request's events run in it. */
   context: Context;
-  /** The context the SERVER span started in: the extracted parent, or none. */
-  readonly parentContext: Context;
-  /** What the events run in once the response has ended (see eventContext), made at the first. */
-  endedContext: Context | undefined;
   /** Whether the end of the response is recorded: the span records, or the duration is measured. */
   readonly isTracked: boolean;
 }
@@ -59,31 +54,12 @@ function nobodyListens(emitter: EmitterLike, event: string | symbol): boolean {
 }
 
 /**
- * The context a request's events run in: the SERVER span's while the response is under way, and
- * once it has ended, a lighter one in which the same span (its ids, as a non-recording span) is
- * still the parent, with neither the web record nor the ended span's data in it.
- *
- * Why: Node's own 'finish' listener sets the connection's keep-alive timer, and the timer keeps
- * the context it was set in until the connection's next request. With the SERVER span's context
- * there, every kept-alive connection held its last request's record, span and framework state:
- * 12 to 40 KB alive through each young-generation collection under load (plain, express), which
- * made V8 grow the young generation 4-fold, and ~2.5 KB per idle connection for up to
- * keepAliveTimeout. The app's own 'finish' and 'close' listeners see the same trace ids as before.
+ * Whether an event of this request must be entered into its context: not when we stood down,
+ * and not when it is emitted from the app's own code in the request's context ('finish' from
+ * res.end() in the handler), where entering again would copy the context frame for nothing.
  */
-function eventContext(record: ServerRecord): Context {
-  if (!record.isEnded) return record.context;
-  return (record.endedContext ??= contextWithSpan(record.parentContext, trace.wrapSpanContext(record.span.spanContext())));
-}
-
-/**
- * The context an event of this request must be entered into, or undefined: not when we stood
- * down, and not when it is emitted from the app's own code in that context already ('finish'
- * from res.end() in the handler), where entering again would copy the context frame for nothing.
- */
-function contextToEnter(record: ServerRecord, isStoodDown: () => boolean): Context | undefined {
-  if (isStoodDown()) return undefined;
-  const ctx = eventContext(record);
-  return activeContext() === ctx ? undefined : ctx;
+function needsContext(record: ServerRecord, isStoodDown: () => boolean): boolean {
+  return activeContext() !== record.context && !isStoodDown();
 }
 
 // The wrappers call `emitNow.apply(this, arguments)` themselves rather than hand `arguments` to
@@ -95,8 +71,7 @@ function makeRequestEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emit
       const emitNow = emitOf(original, inheritedFrom);
       if (!nobodyListens(this, event)) {
         const record = serverRecordOf(this);
-        const ctx = record === undefined ? undefined : contextToEnter(record, isStoodDown);
-        if (ctx !== undefined) return withContext(ctx, emitNow, this, arguments);
+        if (record !== undefined && needsContext(record, isStoodDown)) return withContext(record.context, emitNow, this, arguments);
       }
       return emitNow.apply(this, arguments as unknown as [string]);
     };
@@ -115,8 +90,7 @@ function makeResponseEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emi
           // before the app's: fastify's onResponse hooks and the app's 'finish' listeners come
           // after the response, outside its span. ended() contains its own errors.
           if (isEnd && !record.isEnded && (record.isTracked || record.endings !== undefined)) ended(this as ServerResponse, record, event);
-          const ctx = isHeard ? contextToEnter(record, isStoodDown) : undefined;
-          if (ctx !== undefined) return withContext(ctx, emitNow, this, arguments);
+          if (isHeard && needsContext(record, isStoodDown)) return withContext(record.context, emitNow, this, arguments);
         }
       }
       return emitNow.apply(this, arguments as unknown as [string]);

@@ -26,8 +26,8 @@ import { isTracingSuppressed } from '../../sdk/suppress-tracing';
 import { errorTypeForError, errorTypeForStatus } from '../http-shared/error-type';
 import { setCapturedHeaders, valuesFromRawPairs } from '../http-shared/headers';
 import { spanNameForMethod } from '../http-shared/method';
-import { attachWebRecord, contextWithWebRecord, requestRecordOf, runEndings, type ResponseEnding, type WebRecord } from '../http-shared/web-record';
-import { contextWithSpan } from '../../sdk/linked-context';
+import { attachWebRecord, requestRecordOf, runEndings, type ResponseEnding, type WebRecord } from '../http-shared/web-record';
+import { ServerContext } from './server-context';
 import { activeContext, withContext } from '../../kit/active-context';
 import type { ServerRecord } from './request-events';
 import { recordError } from '../../kit/errors';
@@ -52,13 +52,11 @@ class HttpServerRecord implements ServerRecord {
   frameworkState: unknown = undefined;
   endings: ResponseEnding[] | undefined = undefined;
   /** The SERVER span's context, set once it is made (it holds this record as RPCMetadata). */
-  context: Context = ROOT_CONTEXT;
-  endedContext: Context | undefined = undefined;
+  context: ServerContext | typeof ROOT_CONTEXT = ROOT_CONTEXT;
   readonly startedAt = performance.now();
 
   constructor(
     readonly span: Span,
-    readonly parentContext: Context,
     readonly method: string,
     readonly scheme: string,
     readonly isTracked: boolean,
@@ -188,11 +186,14 @@ export function onResponseEnded(res: ServerResponse, record: ServerRecord, event
   if (record.isEnded) return;
   record.isEnded = true;
   runEndings(record, reportEndingError);
-  if (!record.isTracked) return;
-  // 'close' also follows a normal 'finish'; a 'close' that comes first ends it as aborted
-  // unless the response was in fact complete.
-  if (event === 'finish' || res.writableFinished) finishServerSpan(res, record as HttpServerRecord);
-  else abortServerSpan(res, record as HttpServerRecord);
+  if (record.isTracked) {
+    // 'close' also follows a normal 'finish'; a 'close' that comes first ends it as aborted
+    // unless the response was in fact complete.
+    if (event === 'finish' || res.writableFinished) finishServerSpan(res, record as HttpServerRecord);
+    else abortServerSpan(res, record as HttpServerRecord);
+  }
+  const context = record.context;
+  if (context instanceof ServerContext) context.release();
 }
 
 function abortServerSpan(res: ServerResponse, record: HttpServerRecord): void {
@@ -336,8 +337,8 @@ function startServerSpan(
     // span), and so must the request's events, to run in its context. A non-recording span
     // ignores everything the end would do; only the duration metric needs it then.
     const extras = isRecording && (settings.serverResponseHeaders !== undefined || settings.oldSemconv) ? settings : undefined;
-    const record = new HttpServerRecord(span, parent, normalized, scheme, isRecording || serverDuration !== undefined, extras);
-    record.context = contextWithWebRecord(contextWithSpan(parent, span), record);
+    const record = new HttpServerRecord(span, normalized, scheme, isRecording || serverDuration !== undefined, extras);
+    record.context = new ServerContext(parent, span, record);
     attachWebRecord(req, record);
     return record;
   } catch (err) {
