@@ -187,6 +187,12 @@ class KeyEntry {
   encoded: Uint8Array | undefined = undefined;
   /** The value written last: kept whole when it comes again. */
   lastValue: unknown = undefined;
+  /**
+   * How often another value came twice in a row since the kept one was last copied: the kept
+   * value is replaced at the third time, so that two values taking turns (spans of two kinds in
+   * one scope) do not make a copy at every turn.
+   */
+  missesSinceHit = 0;
   constructor(readonly keyField: Uint8Array) {}
 }
 
@@ -233,6 +239,7 @@ export function encodeAttributes(
       const encoded = entry.encoded!;
       w.ensure(encoded.length);
       w.raw(encoded);
+      entry.missesSinceHit = 0;
       continue;
     }
     const start = w.position;
@@ -267,7 +274,8 @@ export function encodeAttributes(
         w.endMessage();
         continue;
     }
-    if (entry.lastValue === value && entry.keyField.length > 0) {
+    if (entry.lastValue === value && entry.keyField.length > 0 && (entry.encoded === undefined || ++entry.missesSinceHit > 2)) {
+      entry.missesSinceHit = 0;
       entry.value = value;
       entry.field = field;
       entry.encoded = w.copyFrom(start);
