@@ -513,6 +513,16 @@ test('protobuf: repeated values, which the encoder copies whole, decode as writt
   }
 });
 
+test('protobuf: only an attributes object\'s own properties are encoded, as JSON and the official SDK read it', () => {
+  // Read with Object.keys (see encodeAttributes for why not for-in): an enumerable property on
+  // the prototype of an app's attributes or kvlist object is not one of its attributes.
+  const attributes = Object.create({ inherited: 'from the prototype' });
+  attributes.own = 'mine';
+  attributes.nested = Object.assign(Object.create({ alsoInherited: 1 }), { inner: 2 });
+  const decoded = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto([makeSpan({ attributes })])));
+  assert.deepEqual(decoded[0].attributes, { own: 'mine', nested: { inner: 2 } });
+});
+
 test('protobuf: ids that are not lowercase hex decode as Buffer decodes hex (zero-filled after a bad pair)', () => {
   const ids = [
     'ABCDEF0123456789', // upper case is hex
