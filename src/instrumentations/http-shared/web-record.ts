@@ -9,7 +9,6 @@
  */
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
-import { LinkedContext } from '../../sdk/linked-context';
 
 /** @opentelemetry/core's RPC_METADATA_KEY: createContextKey is Symbol.for, shared by every copy. */
 export const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
@@ -86,11 +85,6 @@ const RECORD = Symbol('otel-instrument web record');
 /** For `http`: the record of a request whose SERVER span just started. */
 export function attachWebRecord(req: IncomingMessage, record: WebRecord): void {
   (req as unknown as { [RECORD]?: WebRecord })[RECORD] = record;
-}
-
-/** `parent` with the record as its RPCMetadata. */
-export function contextWithWebRecord(parent: Context, record: WebRecord): Context {
-  return LinkedContext.with(parent, RPC_METADATA_KEY, record);
 }
 
 /** For frameworks: the record of an incoming request (the node:http IncomingMessage) traced and not yet answered. */

@@ -16,7 +16,6 @@ import {
   SpanKind,
   SpanStatusCode,
   type Attributes,
-  type Context,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
