@@ -14,7 +14,8 @@ const api = require('@opentelemetry/api');
 const { TracerProvider } = require('../../dist/sdk/tracer-provider.js');
 const { createSampler } = require('../../dist/sdk/samplers.js');
 const { AsyncLocalStorageContextManager } = require('../../dist/sdk/context-manager.js');
-const { attachWebRecord, contextWithWebRecord, runEndings, webRecordOf } = require('../../dist/instrumentations/http-shared/web-record.js');
+const { attachWebRecord, runEndings, webRecordOf } = require('../../dist/instrumentations/http-shared/web-record.js');
+const { ServerContext } = require('../../dist/instrumentations/http/server-context.js');
 const { runLayer } = require('../../dist/instrumentations/express/layers.js');
 const { recordNewLayers } = require('../../dist/instrumentations/express/route-paths.js');
 const { nameRoute } = require('../../dist/instrumentations/fastify/spans.js');
@@ -25,7 +26,7 @@ const noopProcessor = { onStart() {}, onEnd() {}, forceFlush: async () => {}, sh
 function attach(req, serverSpan) {
   const record = { type: 'http', span: serverSpan, method: 'GET', scheme: 'http', route: undefined, framework: undefined, startedAt: 0, isEnded: false, frameworkState: undefined, endings: undefined };
   attachWebRecord(req, record);
-  return contextWithWebRecord(api.ROOT_CONTEXT, record);
+  return new ServerContext(api.ROOT_CONTEXT, serverSpan, record);
 }
 
 /** What http does when the response ends (http/server.ts, onResponseEnded and applyRoute). */
