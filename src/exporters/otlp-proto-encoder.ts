@@ -10,7 +10,7 @@
  * from a small cache, since keys are a small set repeated on every span, and a value that
  * repeats has its whole KeyValue copied (KeyEntry).
  */
-import type { Attributes, ReadableSpan, SpanEventData, SpanLinkData } from '../sdk/types';
+import type { Attributes, InstrumentationScope, PreparedSpan, ReadableSpan, Resource, SpanEventData, SpanLinkData } from '../sdk/types';
 import {
   epochMsToNanoHalves,
   groupSpansByResourceAndScope,
@@ -73,9 +73,66 @@ const ANY_VALUE_BYTES = 7;
 const ARRAY_VALUE_VALUES = 1;
 const KVLIST_VALUES = 1;
 
-/** Encodes one batch as an ExportTraceServiceRequest. An empty batch gives an empty (valid) request. */
-export function encodeTraceRequestProto(spans: readonly ReadableSpan[]): Uint8Array {
+/**
+ * A span already encoded (prepareSpansProto): its Span field as ScopeSpans holds it (tag, length,
+ * message), bytes [start, end) of a buffer its batch-mates share.
+ */
+class EncodedSpan implements PreparedSpan {
+  readonly isPrepared = true;
+  constructor(
+    readonly resource: Resource,
+    readonly scope: InstrumentationScope,
+    readonly buffer: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+}
+
+// Its own writer: a prepare can run while the request writer holds a batch? No: both are
+// synchronous, but the request writer hands its buffer out, so keep them apart for clarity.
+const prepareWriter = new ProtobufWriter();
+
+/**
+ * Encodes each span's Span field now, into one buffer for all of them, and returns a small
+ * EncodedSpan for each, in order: the request is assembled from these bytes later
+ * (encodeTraceRequestProto), and the span objects can go.
+ */
+export function prepareSpansProto(spans: readonly ReadableSpan[]): PreparedSpan[] {
+  const w = prepareWriter;
+  w.reset();
+  // Scope by scope, as a request is encoded: the KeyValue memo sees one kind of span at a time
+  // (express.type of middleware and handler spans would take turns in end order), and the
+  // bytes of one scope's spans lie side by side, so the request copies each run at once.
   const groups = groupSpansByResourceAndScope(spans);
+  const ordered: ReadableSpan[] = [];
+  const ends: number[] = [];
+  for (const group of groups) {
+    for (const { spans: scopeSpans } of group.scopes) {
+      for (let i = 0; i < scopeSpans.length; i++) {
+        const span = scopeSpans[i]!;
+        encodeSpan(w, span);
+        ordered.push(span);
+        ends.push(w.position);
+      }
+    }
+  }
+  const buffer = w.finishCopy();
+  const prepared = new Array<PreparedSpan>(ordered.length);
+  let start = 0;
+  for (let i = 0; i < ordered.length; i++) {
+    const span = ordered[i]!;
+    prepared[i] = new EncodedSpan(span.resource, span.scope, buffer, start, ends[i]!);
+    start = ends[i]!;
+  }
+  return prepared;
+}
+
+/**
+ * Encodes one batch as an ExportTraceServiceRequest. An empty batch gives an empty (valid) request.
+ * Spans prepared by prepareSpansProto have their bytes copied.
+ */
+export function encodeTraceRequestProto(spans: readonly (ReadableSpan | PreparedSpan)[]): Uint8Array {
+  const groups = groupSpansByResourceAndScope(spans as readonly ReadableSpan[]);
   const w = writer;
   w.reset();
   for (const group of groups) encodeResourceSpans(w, group);
@@ -108,7 +165,23 @@ function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void
   w.string(SCOPE_NAME, scope.name);
   w.string(SCOPE_VERSION, scope.version ?? '');
   w.endMessage();
-  for (let i = 0; i < spans.length; i++) encodeSpan(w, spans[i]!);
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    if (!(span instanceof EncodedSpan)) {
+      encodeSpan(w, span);
+      continue;
+    }
+    // Spans prepared together and queued in order lie side by side: one copy for the run.
+    const buffer = span.buffer;
+    let end = span.end;
+    while (i + 1 < spans.length) {
+      const next = spans[i + 1];
+      if (!(next instanceof EncodedSpan) || next.buffer !== buffer || next.start !== end) break;
+      end = next.end;
+      i++;
+    }
+    w.rawRange(buffer, span.start, end);
+  }
   w.string(SCOPE_SPANS_SCHEMA_URL, scope.schemaUrl ?? '');
   w.endMessage();
 }

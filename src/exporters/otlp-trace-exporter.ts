@@ -3,9 +3,9 @@
  * protocol names.
  */
 import type { OtlpConfig } from '../config/types';
-import type { ReadableSpan, SpanExporter } from '../sdk/types';
+import type { PreparedSpan, ReadableSpan, SpanExporter } from '../sdk/types';
 import { encodeTraceRequestJson } from './otlp-json-encoder';
-import { encodeTraceRequestProto } from './otlp-proto-encoder';
+import { encodeTraceRequestProto, prepareSpansProto } from './otlp-proto-encoder';
 import { createOtlpTransport } from './create-transport';
 import { OtlpExporter, type OtlpSignal } from './otlp-exporter';
 import type { TransportOptions } from './otlp-http-transport';
@@ -22,7 +22,12 @@ const TRACES: OtlpSignal<SpanBatch> = {
 };
 
 export class OtlpTraceExporter extends OtlpExporter<SpanBatch> implements SpanExporter {
+  /** Over protobuf (http/protobuf, gRPC): spans are encoded as they queue, a few dozen at a time. */
+  readonly prepare: ((spans: readonly ReadableSpan[]) => PreparedSpan[]) | undefined;
+
   constructor(config: OtlpConfig, options: TransportOptions = {}) {
-    super(TRACES, createOtlpTransport(config, TRACE_SERVICE_PATH, options));
+    const transport = createOtlpTransport(config, TRACE_SERVICE_PATH, options);
+    super(TRACES, transport);
+    this.prepare = transport.format === 'protobuf' ? prepareSpansProto : undefined;
   }
 }

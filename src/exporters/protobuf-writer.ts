@@ -113,6 +113,16 @@ export class ProtobufWriter {
     return out;
   }
 
+  /** The bytes written, in a buffer of their own sized exactly; the scratch buffer is kept. */
+  finishCopy(): Uint8Array {
+    if (this.depth !== 0) throw new Error('protobuf writer: unclosed message');
+    const length = this.pos;
+    this.pos = 0;
+    const out = Buffer.allocUnsafeSlow(length);
+    out.set(this.buf.subarray(0, length));
+    return out;
+  }
+
   /** Where the next byte goes: with copyFrom(), the bytes of what is written in between. */
   get position(): number {
     return this.pos;
@@ -179,6 +189,13 @@ export class ProtobufWriter {
     this.ensure(10 + length);
     this.writeTag(field, WIRE_LENGTH_DELIMITED);
     this.writeVarint32(length);
+  }
+
+  /** bytes[start, end): a whole field or fields already encoded, copied as they are. */
+  rawRange(bytes: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start);
+    this.buf.set(bytes.subarray(start, end), this.pos);
+    this.pos += end - start;
   }
 
   /** Bytes already encoded (a whole field or fields), copied as they are. Room must be ensured. */

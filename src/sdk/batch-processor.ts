@@ -15,17 +15,32 @@ import { log } from '../log';
 import type { BatchProcessorConfig } from '../config/types';
 import { suppressTracing } from './suppress-tracing';
 import { SpanLedger, type SpanTotals } from './span-ledger';
-import { ExportResultCode, type ReadableSpan, type SpanExporter, type SpanProcessor } from './types';
+import { ExportResultCode, type PreparedSpan, type QueuedSpan, type ReadableSpan, type SpanExporter, type SpanProcessor } from './types';
 
 /** The spec's default OTEL_BSP_MAX_QUEUE_SIZE: what a queue holds before it must grow. */
 const INITIAL_RING_SIZE = 2048;
 
+/**
+ * Spans ended since the last prepare that make the exporter prepare them (SpanExporter.prepare):
+ * few enough that they are gone before the young generation's next collection under load, many
+ * enough that the encoder runs warm and the call costs little per span.
+ */
+const PREPARE_CHUNK = 64;
+
 export class BatchSpanProcessor implements SpanProcessor {
-  private ring: (ReadableSpan | undefined)[];
+  private ring: (QueuedSpan | undefined)[];
   private readonly capacity: number;
   private readonly batchSize: number;
   private head = 0;
   private count = 0;
+  /** The first preparedCount queued spans are the exporter's prepared ones (see prepareQueued). */
+  private preparedCount = 0;
+  private canPrepare: boolean;
+  private prepareScheduled = false;
+  private readonly onPrepare = (): void => {
+    this.prepareScheduled = false;
+    this.prepareQueued();
+  };
   /** Monotonic counters: forceFlush waits until everything queued before it has been taken. */
   private enqueuedTotal = 0;
   private dequeuedTotal = 0;
@@ -56,8 +71,9 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.capacity = Math.max(1, Math.floor(config.maxQueueSize));
     // The spec requires batch <= queue; clamp rather than fail on a bad combination.
     this.batchSize = Math.max(1, Math.min(Math.floor(config.maxExportBatchSize), this.capacity));
-    this.ring = new Array<ReadableSpan | undefined>(Math.min(this.capacity, INITIAL_RING_SIZE)).fill(undefined);
+    this.ring = new Array<QueuedSpan | undefined>(Math.min(this.capacity, INITIAL_RING_SIZE)).fill(undefined);
     this.ledger = new SpanLedger(config.lossReportIntervalMs, this.capacity);
+    this.canPrepare = typeof exporter.prepare === 'function';
   }
 
   /** Spans refused because the queue was full. */
@@ -116,6 +132,11 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.ring[slot] = span;
       this.count++;
       this.enqueuedTotal++;
+      if (this.canPrepare && !this.prepareScheduled && this.count - this.preparedCount >= PREPARE_CHUNK) {
+        // After the current callback: the request that ended this span does not wait for it.
+        this.prepareScheduled = true;
+        setImmediate(this.onPrepare);
+      }
       if (this.inFlight !== undefined) return; // its completion schedules what comes next
       if (this.count >= this.batchSize) this.schedule(0);
       else if (this.timer === undefined) this.schedule(this.config.scheduleDelayMs);
@@ -191,21 +212,45 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   /** Doubles the ring (at most to the capacity), its spans moved to the front in queue order. */
   private growRing(): void {
-    const grown = new Array<ReadableSpan | undefined>(Math.min(this.capacity, this.ring.length * 2)).fill(undefined);
+    const grown = new Array<QueuedSpan | undefined>(Math.min(this.capacity, this.ring.length * 2)).fill(undefined);
     for (let i = 0; i < this.count; i++) grown[i] = this.ring[(this.head + i) % this.ring.length];
     this.ring = grown;
     this.head = 0;
+  }
+
+  /** Hands the queued spans not prepared yet to the exporter's prepare(), and queues what it returns. */
+  private prepareQueued(): void {
+    const n = this.count - this.preparedCount;
+    if (n <= 0 || !this.canPrepare) return;
+    const length = this.ring.length;
+    const first = (this.head + this.preparedCount) % length;
+    const spans = new Array<ReadableSpan>(n);
+    for (let i = 0, slot = first; i < n; i++, slot = slot + 1 === length ? 0 : slot + 1) spans[i] = this.ring[slot] as ReadableSpan;
+    let prepared: PreparedSpan[];
+    try {
+      prepared = this.exporter.prepare!(spans);
+      if (prepared.length !== n) throw new Error(`prepare returned ${prepared.length} for ${n} spans`);
+    } catch (err) {
+      // The spans stay queued as they are, and export() encodes them as it always could.
+      this.canPrepare = false;
+      log.errorOnce('OTELI_E_BSP_PREPARE', 'preparing spans for export failed; they are exported unprepared', err);
+      return;
+    }
+    for (let i = 0, slot = first; i < n; i++, slot = slot + 1 === length ? 0 : slot + 1) this.ring[slot] = prepared[i];
+    this.preparedCount += n;
   }
 
   /** Takes up to n spans off the queue's head into a new array, freeing their slots. */
   private take(n: number): ReadableSpan[] {
     const batch = new Array<ReadableSpan>(n);
     for (let i = 0; i < n; i++) {
-      batch[i] = this.ring[this.head]!;
+      // A prepared span goes back only to the exporter that prepared it (SpanExporter.prepare).
+      batch[i] = this.ring[this.head]! as ReadableSpan;
       this.ring[this.head] = undefined;
       this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
     }
     this.count -= n;
+    this.preparedCount = this.preparedCount > n ? this.preparedCount - n : 0;
     this.dequeuedTotal += n;
     return batch;
   }

@@ -101,9 +101,32 @@ export interface ExportResult {
   readonly error?: Error;
 }
 
+/**
+ * A queued span that an exporter has already put in its wire form (SpanExporter.prepare), so the
+ * span object itself can be collected young. Only the exporter that made it is ever given it,
+ * in export() and exportSync(); it keeps what grouping a request by resource and scope reads.
+ */
+export interface PreparedSpan {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly isPrepared: true;
+}
+
+/** What an exporter is given: ended spans, and the ones it prepared itself. */
+export type QueuedSpan = ReadableSpan | PreparedSpan;
+
 export interface SpanExporter {
   /** Export one batch. Resolves (never rejects) when the batch is delivered or given up on. */
   export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
+  /**
+   * Optional: puts ended spans in the exporter's wire form ahead of their export, returning one
+   * PreparedSpan for each, in order. The batch processor calls it for a few dozen spans at a
+   * time, off the request that ended them, and queues what it returns instead of the spans: a
+   * queued span object survives the young generation's collections and makes V8 grow it, where
+   * its encoding is one shared buffer. Exporters that give it get their prepared spans back in
+   * export() and exportSync(), mixed with spans not prepared yet.
+   */
+  prepare?(spans: readonly ReadableSpan[]): PreparedSpan[];
   /**
    * Export one batch synchronously, bounded by timeoutMs (used only at process 'exit').
    * Exporters that cannot do this omit it. True when the batch was delivered.

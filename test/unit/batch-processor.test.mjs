@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const require = createRequire(import.meta.url);
 const { BatchSpanProcessor } = require('../../dist/sdk/batch-processor.js');
@@ -351,4 +353,112 @@ test('OTEL_BSP_MAX_QUEUE_SIZE far above the default: the queue grows as spans wa
   assert.equal(processor.droppedSpanCount, 0);
   await alive(processor.forceFlush());
   assert.deepEqual(exporter.batches.flatMap(names), Array.from({ length: 5000 }, (_, i) => `s${i}`));
+});
+
+/** A scripted exporter that also prepares spans ahead (SpanExporter.prepare), as OTLP/protobuf does. */
+function preparingExporter(options = {}) {
+  const exporter = scriptedExporter(options);
+  exporter.prepareCalls = [];
+  exporter.prepare = (spans) => {
+    exporter.prepareCalls.push(spans.map((s) => s.name));
+    if (exporter.prepareThrows) throw new Error('prepare broke');
+    // In an order of its own (reversed), as the protobuf one groups by scope.
+    return spans.map((s) => ({ isPrepared: true, name: `p(${s.name})`, resource: undefined, scope: undefined })).reverse();
+  };
+  return exporter;
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test('an exporter that prepares: every 64 queued spans are prepared after the current callback, and the prepared ones are what export gets', async () => {
+  const exporter = preparingExporter();
+  const processor = bsp(exporter, { maxExportBatchSize: 200 });
+  for (let i = 0; i < 63; i++) processor.onEnd(makeSpan(i));
+  await tick();
+  assert.equal(exporter.prepareCalls.length, 0, 'fewer than 64 waiting: nothing prepared');
+  processor.onEnd(makeSpan(63));
+  assert.equal(exporter.prepareCalls.length, 0, 'not in the callback that ended the span');
+  await tick();
+  assert.deepEqual(exporter.prepareCalls, [Array.from({ length: 64 }, (_, i) => `s${i}`)]);
+  // 64 more, the second chunk; then 10 that stay spans.
+  for (let i = 64; i < 138; i++) processor.onEnd(makeSpan(i));
+  await tick();
+  assert.equal(exporter.prepareCalls.length, 2);
+  assert.deepEqual(exporter.prepareCalls[1], Array.from({ length: 74 }, (_, i) => `s${64 + i}`), 'all those waiting when it runs');
+  assert.equal(processor.queuedSpanCount, 138);
+  await alive(processor.forceFlush());
+  const exported = exporter.batches.flat();
+  assert.equal(exported.length, 138);
+  const expectedNames = [
+    ...Array.from({ length: 64 }, (_, i) => `p(s${63 - i})`),
+    ...Array.from({ length: 74 }, (_, i) => `p(s${137 - i})`),
+  ];
+  assert.deepEqual(names(exported), expectedNames);
+  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 138, exported: 138, pendingAtExit: 0 });
+});
+
+test('an exporter that prepares: a batch taken mid-way keeps the count of prepared spans right, and flushSync sends both kinds', async () => {
+  const exporter = preparingExporter({ autoSettle: false });
+  const processor = bsp(exporter, { maxExportBatchSize: 100 });
+  for (let i = 0; i < 64; i++) processor.onEnd(makeSpan(i));
+  await tick();
+  // 100 queued, 64 of them prepared: the full batch takes both kinds.
+  for (let i = 64; i < 100; i++) processor.onEnd(makeSpan(i));
+  await alive(exporter.exportCalls(1));
+  assert.equal(exporter.batches[0].length, 100);
+  assert.equal(exporter.batches[0].filter((s) => s.isPrepared).length, 64);
+  // Counted from the new head: 63 waiting prepare nothing, the 64th does.
+  for (let i = 100; i < 163; i++) processor.onEnd(makeSpan(i));
+  await tick();
+  assert.equal(exporter.prepareCalls.length, 1);
+  processor.onEnd(makeSpan(163));
+  await tick();
+  assert.deepEqual(exporter.prepareCalls[1], Array.from({ length: 64 }, (_, i) => `s${100 + i}`));
+  processor.onEnd(makeSpan(164));
+  processor.flushSync(1000);
+  const sent = exporter.syncBatches[0].spans;
+  // The in-flight batch again (not handed off), then the 64 prepared and the one span.
+  assert.equal(sent.length, 165);
+  assert.equal(sent.filter((s) => s.isPrepared).length, 128);
+  assert.equal(sent.at(-1).name, 's164');
+});
+
+test('an exporter whose prepare throws: one error line, the spans are exported as they are, and prepare is not called again', async () => {
+  resetLogOnce();
+  const exporter = preparingExporter();
+  exporter.prepareThrows = true;
+  const processor = bsp(exporter, { maxExportBatchSize: 500 });
+  const lines = await captureStderr(async () => {
+    for (let i = 0; i < 200; i++) {
+      processor.onEnd(makeSpan(i));
+      if (i % 64 === 63) await tick();
+    }
+    await alive(processor.forceFlush());
+  });
+  assert.equal(exporter.prepareCalls.length, 1);
+  assert.equal(lines.filter((l) => l.includes('OTELI_E_BSP_PREPARE')).length, 1, lines.join(''));
+  assert.deepEqual(names(exporter.batches.flat()), Array.from({ length: 200 }, (_, i) => `s${i}`));
+});
+
+test('an exporter that prepares: the queue no longer holds the span objects it prepared', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const exporter = preparingExporter();
+  const processor = bsp(exporter);
+  // In a function of its own: a suspended async function's frame would keep its last span.
+  const endSpans = () => {
+    const refs = [];
+    for (let i = 0; i < 64; i++) {
+      const span = makeSpan(i);
+      refs.push(new WeakRef(span));
+      processor.onEnd(span);
+    }
+    return refs;
+  };
+  const refs = endSpans();
+  await tick();
+  await tick();
+  gc();
+  assert.equal(processor.queuedSpanCount, 64);
+  assert.deepEqual(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i])), [], 'prepared spans are collectable while queued');
 });

@@ -132,6 +132,18 @@ test('http/json: content type application/json and an OTLP/JSON body', async () 
   assert.deepEqual(names, ['GET /users/:id', 'SELECT users']);
 });
 
+test('http/protobuf prepares spans ahead (the prepared ones export as the spans would); http/json does not', async () => {
+  const srv = await startServer();
+  const exporter = new OtlpHttpExporter(otlpConfig(srv.url));
+  assert.equal(typeof exporter.prepare, 'function');
+  const result = await exportAlive(exporter, [...exporter.prepare([SPANS[0]]), SPANS[1]]);
+  await exporter.shutdown();
+  srv.close();
+  assert.equal(result.code, SUCCESS);
+  assert.deepEqual(normalizeProtoRequest(decodeTraceRequest(srv.requests[0].body)), normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto(SPANS))));
+  assert.equal(new OtlpHttpExporter(otlpConfig(srv.url, { protocol: 'http/json' })).prepare, undefined);
+});
+
 test('OTEL_EXPORTER_OTLP_COMPRESSION=gzip: gzip body with Content-Encoding', async () => {
   const srv = await startServer();
   const exporter = new OtlpHttpExporter(otlpConfig(srv.url, { compression: 'gzip' }));

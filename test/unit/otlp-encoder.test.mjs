@@ -13,7 +13,7 @@ import {
 } from '../helpers/otlp-proto.mjs';
 
 const require = createRequire(import.meta.url);
-const { encodeTraceRequestProto } = require('../../dist/exporters/otlp-proto-encoder.js');
+const { encodeTraceRequestProto, prepareSpansProto } = require('../../dist/exporters/otlp-proto-encoder.js');
 const { encodeTraceRequestJson } = require('../../dist/exporters/otlp-json-encoder.js');
 const { epochMsToNanoString, epochMsToNanoHalves } = require('../../dist/exporters/otlp-grouping.js');
 
@@ -445,6 +445,60 @@ test('protobuf: a realistic HTTP batch (512 spans, 3 scopes) decodes field by fi
   }
   // The same batch again: the reused writer gives the same bytes.
   assert.deepEqual(encodeTraceRequestProto(spans), bytes);
+});
+
+/** The decoded request as scope → its spans, each scope's spans sorted by span id. */
+function spansByScope(bytes) {
+  const decoded = decodeTraceRequest(bytes);
+  const byScope = new Map();
+  const spans = normalizeProtoRequest(decoded);
+  let i = 0;
+  for (const resourceSpans of decoded.resourceSpans) {
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      const key = `${resourceSpans.resource.attributes.map((a) => a.value.stringValue).join()}|${scopeSpans.scope.name}`;
+      const list = byScope.get(key) ?? [];
+      for (let n = 0; n < scopeSpans.spans.length; n++) list.push(spans[i++]);
+      byScope.set(key, list);
+    }
+  }
+  for (const list of byScope.values()) list.sort((a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0));
+  return byScope;
+}
+
+test('protobuf: spans prepared ahead (prepareSpansProto), in chunks and mixed with unprepared ones, give the request the spans themselves give', () => {
+  const { spans } = realisticBatch();
+  const direct = encodeTraceRequestProto(spans);
+  // Chunks of 64 as the batch processor prepares them, the last 64 left as spans; every chunk is
+  // prepared before any request is encoded, so each must own its bytes.
+  const queued = [];
+  for (let i = 0; i < 448; i += 64) {
+    const prepared = prepareSpansProto(spans.slice(i, i + 64));
+    assert.equal(prepared.length, 64);
+    for (const p of prepared) assert.equal(p.isPrepared, true);
+    queued.push(...prepared);
+  }
+  queued.push(...spans.slice(448));
+  const mixed = encodeTraceRequestProto(queued);
+  assertCanonicalSize(mixed);
+  assert.deepEqual(spansByScope(mixed), spansByScope(direct));
+  // The same scopes, once each, in the same order.
+  const scopeNames = (bytes) => decodeTraceRequest(bytes).resourceSpans.flatMap((r) => r.scopeSpans.map((s) => s.scope.name));
+  assert.deepEqual(scopeNames(mixed), scopeNames(direct));
+  // Prepared spans are reusable: a resend (a retry, the exit path) gives the same bytes.
+  assert.deepEqual(encodeTraceRequestProto(queued), mixed);
+  // Two resources and scopes interleaved in one chunk: each prepared span keeps its own.
+  const { all } = fixtureSpans();
+  assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
+});
+
+test('protobuf: a prepare that throws mid-way leaves nothing behind for the next one', () => {
+  const { all } = fixtureSpans();
+  const broken = makeSpan({ name: 'broken' });
+  broken.spanContext = () => {
+    throw new Error('boom');
+  };
+  assert.throws(() => prepareSpansProto([all[0], broken]), /boom/);
+  assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
 });
 
 test('protobuf: length varints at 1-, 2- and 3-byte boundaries are minimal and decode', () => {
