@@ -9,6 +9,9 @@
  * string, number or boolean has its lengths computed up front, its key field comes pre-encoded
  * from a small cache, since keys are a small set repeated on every span, and a value that
  * repeats has its whole KeyValue copied (KeyEntry).
+ *
+ * Spans can also be encoded ahead, a few dozen at a time as they queue (prepareSpansProto): the
+ * request then copies their bytes, so the queue holds bytes rather than span objects.
  */
 import type { Attributes, InstrumentationScope, PreparedSpan, ReadableSpan, Resource, SpanEventData, SpanLinkData } from '../sdk/types';
 import {
@@ -88,8 +91,8 @@ class EncodedSpan implements PreparedSpan {
   ) {}
 }
 
-// Its own writer: a prepare can run while the request writer holds a batch? No: both are
-// synchronous, but the request writer hands its buffer out, so keep them apart for clarity.
+// A writer of its own, whose scratch buffer stays small: a request's writer grows to a batch and
+// hands its buffer out, while a prepare copies its few dozen spans out exactly (finishCopy).
 const prepareWriter = new ProtobufWriter();
 
 /**

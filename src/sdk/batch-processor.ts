@@ -9,6 +9,11 @@
  * only while spans wait, and is unref'd: the processor never keeps the process alive. At
  * process 'exit', flushSync hands whatever is left, including the batch of an export that can
  * no longer complete, to the exporter's synchronous path.
+ *
+ * An exporter that can put spans in its wire form ahead (SpanExporter.prepare, OTLP/protobuf)
+ * is given each 64 queued spans right after the callback that ended the last of them, and the
+ * queue keeps what it returns: under load a span object waiting for its batch of 512 would
+ * outlive several young-generation collections and be copied and promoted by each.
  */
 import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { log } from '../log';
