@@ -21,6 +21,10 @@
 //
 // esbuild keeps each CommonJS input in its own lazy wrapper, so a require() inside a function
 // still loads its module only when called.
+//
+// Whitespace is minified (627 to 450 KB): every start reads and hashes the whole source, ~1 ms
+// on Node.js 24. Names are kept (no identifier minification), so stacks still name our
+// functions; only their line and column numbers point into long lines.
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -87,7 +91,7 @@ function apiAsPlainObject(dist, root) {
 // esbuild renames a function expression that has its variable's name (`const next = function
 // next` becomes `function next2`): a wrapper's .name the app can see. Such code must be declared.
 function renamedFunctionNames(bundle) {
-  const renamed = [...bundle.matchAll(/\b(\w+) = (?:async )?(?:function\*?|class) (\1\d+)\b/g)].map((m) => `${m[1]} -> ${m[2]}`);
+  const renamed = [...bundle.matchAll(/\b(\w+)\s*=\s*(?:async\s+)?(?:function\*?|class)\s+(\1\d+)\b/g)].map((m) => `${m[1]} -> ${m[2]}`);
   if (renamed.length > 0) throw new Error(`the bundle renamed functions the app can see (declare them instead): ${renamed.join(', ')}`);
 }
 
@@ -105,6 +109,8 @@ export async function bundlePreload(root) {
     banner: { js: `"use strict";\nconst __loadedModules = (globalThis[${LOADED_MODULES_KEY}] ??= []);` },
     plugins: [apiAsPlainObject(dist, root), debugOnlyWhenAsked(dist), recordLoadedModules(dist)],
     logLevel: 'warning',
+    minifyWhitespace: true,
+    legalComments: 'none',
   });
   renamedFunctionNames(readFileSync(join(dist, BUNDLE), 'utf8'));
   // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.

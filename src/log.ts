@@ -7,6 +7,7 @@
  * exporter's warnings name its endpoint, which may carry `user:token@` or `?api-key=`, and no
  * message author should have to remember that.
  */
+import { writeSync } from 'node:fs';
 import { redactUrlsInText } from './redact';
 
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
@@ -47,9 +48,34 @@ export function isLogLevelEnabled(level: Exclude<LogLevel, 'none' | 'all'>): boo
   return state.rank >= LEVEL_RANK[level];
 }
 
+/**
+ * While the agent starts (startupWrites), lines go to file descriptor 2 with a synchronous
+ * write: process.stderr is a stream made on first use, with node:stream and its friends loaded
+ * for it, about 2 ms of every start on Node.js 24 for the one preamble line, and an app that never
+ * writes to stderr should not pay that for us. The app has not run yet, so nothing of its can be
+ * written out of order. Afterwards every line goes through process.stderr, in order with the
+ * app's own writes (and where tests and tools that replace its write() see them).
+ */
+let writeToFd = false;
+
+/** The agent's start begins (true) or ends (false); see writeToFd. */
+export function startupWrites(active: boolean): void {
+  writeToFd = active;
+}
+
 function write(line: string): void {
+  const text = `${PREFIX} ${redactUrlsInText(line, 'all')}\n`;
+  if (writeToFd) {
+    try {
+      writeSync(2, text);
+      return;
+    } catch {
+      // EAGAIN on a non-blocking pipe, a closed descriptor: the stream knows how to cope.
+      writeToFd = false;
+    }
+  }
   try {
-    process.stderr.write(`${PREFIX} ${redactUrlsInText(line, 'all')}\n`);
+    process.stderr.write(text);
   } catch {
     // stderr closed: nothing sensible left to do, and we must not throw into the app.
   }

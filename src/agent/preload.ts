@@ -11,6 +11,7 @@
  * `import http from 'node:http'` is patched all the same. On a Node.js older than 20.6 the gate
  * prints one line and nothing else starts. Never throws.
  */
+import { startupWrites } from '../log';
 import type { Config } from '../config/types';
 import { agentState, reportStartFailure, skipReason } from './gate';
 import { unsupportedNodeMessage } from '../node-support';
@@ -41,7 +42,13 @@ function startAgentOnce(config: Config): void {
   state.started = true;
   // Loaded only now: a skipped process (npm, a worker) or a disabled SDK pays for the gate and
   // the config read alone.
-  if (!config.sdkDisabled) (require('./start') as typeof import('./start')).startAgent(config);
+  if (config.sdkDisabled) return;
+  startupWrites(true);
+  try {
+    (require('./start') as typeof import('./start')).startAgent(config);
+  } finally {
+    startupWrites(false);
+  }
 }
 
 /** `--require otel-instrument/register`: CommonJS apps; the ESM loader cannot be awaited here. */

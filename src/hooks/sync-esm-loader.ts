@@ -31,14 +31,20 @@ export function iitmUrl(file: string): string {
 
 /** Registers import-in-the-middle's hooks to load on the first import they would wrap (./lazy-esm-hooks.ts). */
 function registerSyncLazily(include: Include): void {
+  // One resolution, not three (each a package-exports lookup and a realpath, at every start): the
+  // other two files are where import-in-the-middle itself finds them, register-hooks.mjs beside
+  // create-hook.mjs (which it imports as ./create-hook.mjs), and lib/register.js as its
+  // create-hook.mjs computes it, `new URL('lib/register.js', meta.url)` of register-hooks.mjs.
+  const createHookPath = require.resolve('import-in-the-middle/create-hook.mjs');
+  const registerHooksUrl = new URL('register-hooks.mjs', pathToFileURL(createHookPath)).href;
   const waiting: Array<() => void> = [];
   flags[ESM_HOOKS_WAITING] = waiting;
   registerLazySyncHooks(
     include,
     {
-      createHookPath: require.resolve('import-in-the-middle/create-hook.mjs'),
-      registerHooksUrl: iitmUrl('register-hooks.mjs'),
-      registerJsUrl: iitmUrl('lib/register.js'),
+      createHookPath,
+      registerHooksUrl,
+      registerJsUrl: new URL('lib/register.js', registerHooksUrl).href,
     },
     {
       onLoaded(specifier, url, ms) {

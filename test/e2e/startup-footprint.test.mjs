@@ -1,33 +1,57 @@
 // What the agent loads before the app runs (issue #23's start-up budget): nothing a span needs
 // only once it exists. node:crypto (ids, service.instance.id) and node:perf_hooks (the span clock)
 // load at the first span, not at start; @opentelemetry/api runs from the preload's bundle, not as
-// ~45 files from node_modules. Through the CLI and both preload flags.
+// ~45 files from node_modules. The preamble line does not create process.stderr (node:stream
+// and the rest of a stream's modules, ~2 ms), and the exit path does not load node:perf_hooks.
+// Through the CLI and both preload flags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FIXTURES, REGISTER_CJS, REGISTER_MJS, runCli, runNode } from '../helpers/run-cli.mjs';
 
 const APP = join(FIXTURES, 'basic', 'print-startup-footprint.js');
-const ENV = { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' };
+// The preamble is printed (info), and both exporters are on, so the exit flushes two of them; no
+// span or measurement is made, so nothing is sent to the endpoint, which nobody listens on.
+const ENV = { OTEL_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+
+// --import on a Node.js without the in-thread loader path runs module.register()'s loader thread,
+// whose worker and message ports are streams: there node:stream comes with the loader.
+const require = nodeModule.createRequire(import.meta.url);
+const { supportsSyncHooks } = await import(pathToFileURL(join(require.resolve('import-in-the-middle'), '..', 'supports-sync-hooks.mjs')).href);
+const LOADER_THREAD = !(typeof nodeModule.registerHooks === 'function' && supportsSyncHooks());
+const STREAMS = ['stream', 'internal/streams/writable'];
 
 const ROUTES = [
-  { how: 'otel-instrument node app.js', run: () => runCli(['node', APP], { env: ENV }) },
-  { how: 'node --import otel-instrument/register', run: () => runNode(['--import', REGISTER_MJS, APP], { env: ENV }) },
-  { how: 'node --require otel-instrument/register', run: () => runNode(['--require', REGISTER_CJS, APP], { env: ENV }) },
+  { how: 'otel-instrument node app.js', run: () => runCli(['node', APP], { env: ENV }), loaderThread: LOADER_THREAD },
+  { how: 'node --import otel-instrument/register', run: () => runNode(['--import', REGISTER_MJS, APP], { env: ENV }), loaderThread: LOADER_THREAD },
+  { how: 'node --require otel-instrument/register', run: () => runNode(['--require', REGISTER_CJS, APP], { env: ENV }), loaderThread: false },
 ];
 
-const bare = JSON.parse((await runNode([APP])).stdout);
+/** The app's two lines: what was loaded when it started, and at its exit. */
+function footprint(stdout) {
+  const lines = stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  return { ...lines.find((l) => l.builtins !== undefined), atExit: lines.find((l) => l.atExit !== undefined)?.atExit };
+}
 
-for (const { how, run } of ROUTES) {
-  test(`${how}: no node:crypto, no node:perf_hooks and no @opentelemetry/api file loaded before the app runs`, async () => {
+const bare = footprint((await runNode([APP])).stdout);
+
+for (const { how, run, loaderThread } of ROUTES) {
+  test(`${how}: no node:crypto, no node:perf_hooks, no node:stream and no @opentelemetry/api file loaded before the app runs, and no node:perf_hooks at exit`, async () => {
     const result = await run();
     assert.equal(result.code, 0, result.stderr);
-    const { builtins, fromNodeModules } = JSON.parse(result.stdout.trim().split('\n').pop());
+    assert.match(result.stderr, /\[otel-instrument\] otel-instrument \S+ service=/, 'the preamble was printed');
+    const { builtins, fromNodeModules, atExit } = footprint(result.stdout);
     // The agent did start: its context manager's builtin is there.
     assert.ok(builtins.includes('internal/async_local_storage/async_context_frame') || builtins.includes('async_hooks'), builtins.join(' '));
     const added = builtins.filter((b) => !bare.builtins.includes(b));
-    for (const lazy of ['crypto', 'internal/crypto/random', 'perf_hooks', 'internal/perf/performance']) {
+    for (const lazy of ['crypto', 'internal/crypto/random', 'perf_hooks', 'internal/perf/performance', ...(loaderThread ? [] : STREAMS)]) {
       assert.equal(added.includes(lazy), false, `${lazy} was loaded at start (added: ${added.join(' ')})`);
+    }
+    const addedAtExit = atExit.filter((b) => !bare.atExit.includes(b));
+    for (const lazy of ['perf_hooks', 'internal/perf/performance']) {
+      assert.equal(addedAtExit.includes(lazy), false, `${lazy} was loaded by the exit (added by then: ${addedAtExit.join(' ')})`);
     }
     assert.deepEqual(fromNodeModules.filter((f) => f.startsWith('@opentelemetry/api/')), []);
   });
