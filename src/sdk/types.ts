@@ -120,7 +120,8 @@ export interface SpanExporter {
   export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
   /**
    * Optional: puts ended spans in the exporter's wire form ahead of their export, returning one
-   * PreparedSpan for each, in order. The batch processor calls it for a few dozen spans at a
+   * PreparedSpan for each (in an order of its choosing: they go out in one batch or the next,
+   * where order carries no meaning). The batch processor calls it for a few dozen spans at a
    * time, off the request that ended them, and queues what it returns instead of the spans: a
    * queued span object survives the young generation's collections and makes V8 grow it, where
    * its encoding is one shared buffer. Exporters that give it get their prepared spans back in
