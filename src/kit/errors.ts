@@ -72,3 +72,38 @@ export function errorTypeForError(err: unknown): string {
   if (typeof name === 'string' && name.length > 0 && name !== 'Object') return name;
   return OTHER_VALUE;
 }
+
+/**
+ * For a wrapper whose call into the app threw, and which must not catch to find out what: a
+ * catch that re-throws moves the error's origin to the wrapper, and the origin is the source
+ * line Node.js prints above the stack when the error crashes the app. Instead the wrapper notes
+ * its span from a `finally`, and the error is recorded on it (without a status) if it reaches
+ * process's `uncaughtExceptionMonitor` before the next tick: if nobody caught it. An error the
+ * app catches is the app's business, and is not recorded.
+ */
+export function recordErrorIfUncaught(span: Span): void {
+  spanOfEscapingError = span;
+  if (!monitoringUncaught) {
+    monitoringUncaught = true;
+    process.on('uncaughtExceptionMonitor', recordUncaught);
+  }
+  process.nextTick(forgetEscapingError);
+}
+
+let spanOfEscapingError: Span | undefined;
+let monitoringUncaught = false;
+
+function recordUncaught(error: unknown): void {
+  const span = spanOfEscapingError;
+  spanOfEscapingError = undefined;
+  if (span === undefined) return;
+  try {
+    recordError(span, error, { setStatus: false });
+  } catch {
+    // best effort: the app's own error is what is being reported
+  }
+}
+
+function forgetEscapingError(): void {
+  spanOfEscapingError = undefined;
+}

@@ -26,6 +26,10 @@ for (const [name, message] of [
     // The first frame of the app's stack is the app's own code, not a wrapper of ours.
     const firstFrame = (stderr) => stderr.split('\n').find((l) => /^\s+at /.test(l));
     assert.equal(firstFrame(traced.stderr), firstFrame(bare.stderr));
+    // So is the source line Node prints above the stack (where the error was thrown, with its
+    // caret): a wrapper that caught and re-threw would put its own line there.
+    const origin = (stderr) => stderr.split('\n').filter((l) => !l.startsWith('[otel-instrument]')).slice(0, 3).join('\n');
+    assert.equal(origin(traced.stderr), origin(bare.stderr));
   });
 }
 

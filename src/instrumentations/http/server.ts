@@ -29,7 +29,7 @@ import { attachWebRecord, requestRecordOf, runEndings, type ResponseEnding, type
 import { ServerContext } from './server-context';
 import { activeContext, withContext } from '../../kit/active-context';
 import type { ServerRecord } from './request-events';
-import { recordError } from '../../kit/errors';
+import { recordErrorIfUncaught } from '../../kit/errors';
 import { addOldRequestAttributes, setOldResponse } from '../http-shared/old-semconv';
 import * as semconv from '../http-shared/semconv';
 import { redactQueryValues } from '../http-shared/url';
@@ -362,17 +362,17 @@ export function makeServerEmitWrapper(
       }
       const record = startServerSpan(tracer, settings, scheme, req, res);
       if (record === undefined) return original.apply(this, arguments as unknown as Parameters<Emit>);
+      let threw = true;
       try {
-        return withContext(record.context, original, this, arguments);
-      } catch (err) {
-        // The app's handler threw synchronously: note it on the span, re-throw it untouched.
-        // Not its status: whether the response becomes a 5xx is up to the app's error handling.
-        try {
-          recordError(record.span, err, { setStatus: false });
-        } catch {
-          // recording is best effort; the app's error is what matters
-        }
-        throw err;
+        const result = withContext(record.context, original, this, arguments);
+        threw = false;
+        return result;
+      } finally {
+        // The app's handler threw synchronously: the error goes on untouched (not caught here,
+        // see recordErrorIfUncaught), and on the span if it crashes the app or reaches its
+        // uncaughtException handler. Not the span's status: whether the response becomes a 5xx
+        // is up to the app's error handling.
+        if (threw) recordErrorIfUncaught(record.span);
       }
     };
 }
