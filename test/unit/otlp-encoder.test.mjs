@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   ExportTraceServiceRequest,
   decodeTraceRequest,
@@ -499,6 +501,25 @@ test('protobuf: a prepare that throws mid-way leaves nothing behind for the next
   };
   assert.throws(() => prepareSpansProto([all[0], broken]), /boom/);
   assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
+});
+
+test('protobuf: a prepare of a huge span does not keep the scratch buffer it grew (as a request does not)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  // 12 MB of attribute: the writer's scratch buffer doubles to 16 MiB to hold it.
+  const prepareBig = () => prepareSpansProto([makeSpan({ attributes: { big: 'x'.repeat(12 * 1024 * 1024) } })]).length;
+  assert.equal(prepareBig(), 1);
+  const { all } = fixtureSpans();
+  assert.equal(prepareSpansProto(all).length, all.length);
+  // Array buffers are freed off the main thread, after the collection that finds them dead.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const keptMb = (process.memoryUsage().arrayBuffers - before) / 2 ** 20;
+  assert.ok(keptMb < 4, `${keptMb.toFixed(1)} MB of buffers kept after the huge prepare`);
 });
 
 test('protobuf: length varints at 1-, 2- and 3-byte boundaries are minimal and decode', () => {
