@@ -3,17 +3,12 @@
 // an app that imports none of them never loads them; one that imports express does, and is traced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as nodeModule from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { IN_THREAD_ESM_LOADER } from '../helpers/esm-loader-path.mjs';
 import { runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 import { runCli, FIXTURES } from '../helpers/run-cli.mjs';
 
-const require = nodeModule.createRequire(import.meta.url);
-const { supportsSyncHooks } = await import(
-  pathToFileURL(join(require.resolve('import-in-the-middle'), '..', 'supports-sync-hooks.mjs')).href
-);
-const SYNC = typeof nodeModule.registerHooks === 'function' && supportsSyncHooks();
+const SYNC = IN_THREAD_ESM_LOADER;
 const skip = SYNC ? false : `no module.registerHooks() path in Node.js ${process.version}: module.register() loads the hooks on its thread`;
 
 const DEBUG = { OTEL_LOG_LEVEL: 'debug', OTEL_TRACES_EXPORTER: 'none' };

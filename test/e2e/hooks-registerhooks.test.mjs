@@ -4,17 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as nodeModule from 'node:module';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixtures } from '../fixtures/hooks/run-program.mjs';
+import { IN_THREAD_ESM_LOADER } from '../helpers/esm-loader-path.mjs';
 import { REGISTER_MJS } from '../helpers/run-cli.mjs';
 
-const require = nodeModule.createRequire(import.meta.url);
-const { supportsSyncHooks } = await import(
-  pathToFileURL(join(require.resolve('import-in-the-middle'), '..', 'supports-sync-hooks.mjs')).href
-);
-const SYNC = typeof nodeModule.registerHooks === 'function' && supportsSyncHooks();
+const SYNC = IN_THREAD_ESM_LOADER;
 const NO_SYNC = SYNC ? false : `no module.registerHooks() path in Node.js ${process.version}`;
 const ONLY_NO_SYNC = SYNC ? `Node.js ${process.version} has the module.registerHooks() path` : false;
 

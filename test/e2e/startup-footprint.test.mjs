@@ -6,9 +6,8 @@
 // Through the CLI and both preload flags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as nodeModule from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { IN_THREAD_ESM_LOADER } from '../helpers/esm-loader-path.mjs';
 import { FIXTURES, REGISTER_CJS, REGISTER_MJS, runCli, runNode } from '../helpers/run-cli.mjs';
 
 const APP = join(FIXTURES, 'basic', 'print-startup-footprint.js');
@@ -18,9 +17,7 @@ const ENV = { OTEL_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0
 
 // --import on a Node.js without the in-thread loader path runs module.register()'s loader thread,
 // whose worker and message ports are streams: there node:stream comes with the loader.
-const require = nodeModule.createRequire(import.meta.url);
-const { supportsSyncHooks } = await import(pathToFileURL(join(require.resolve('import-in-the-middle'), '..', 'supports-sync-hooks.mjs')).href);
-const LOADER_THREAD = !(typeof nodeModule.registerHooks === 'function' && supportsSyncHooks());
+const LOADER_THREAD = !IN_THREAD_ESM_LOADER;
 const STREAMS = ['stream', 'internal/streams/writable'];
 
 const ROUTES = [
