@@ -151,3 +151,26 @@ test("idle kept-alive connections do not keep their last request's span alive on
     await collector.close();
   }
 });
+
+test('spans waiting for their batch are held as their OTLP/protobuf encoding, not as span objects', async () => {
+  // A span object kept for its batch of 512 outlives the young generation's collections under
+  // load; every 64 that end are encoded soon after, and only their bytes wait.
+  const collector = await startCountingCollector();
+  try {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '60000' };
+    const run = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], { env, timeoutMs: 30_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /^alive 0 of 128$/m, run.stdout);
+    // And they arrive whole at exit, decoded by protobufjs.
+    assert.deepEqual([...collector.counts].sort(), [['queued even', 64], ['queued odd', 64]]);
+    // An exporter that cannot prepare (the console's) keeps the objects: what the test tells apart.
+    const unprepared = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], {
+      env: { ...env, OTEL_TRACES_EXPORTER: 'console' },
+      timeoutMs: 30_000,
+    });
+    assert.equal(unprepared.code, 0, unprepared.stderr);
+    assert.match(unprepared.stdout, /^alive 128 of 128$/m);
+  } finally {
+    await collector.close();
+  }
+});
