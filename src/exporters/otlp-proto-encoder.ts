@@ -77,18 +77,35 @@ const ARRAY_VALUE_VALUES = 1;
 const KVLIST_VALUES = 1;
 
 /**
- * A span already encoded (prepareSpansProto): its Span field as ScopeSpans holds it (tag, length,
- * message), bytes [start, end) of a buffer its batch-mates share.
+ * Spans already encoded (prepareSpansProto), a run of one resource and scope: each span's Span
+ * field as ScopeSpans holds it (tag, length, message), span k of the prepared chunk being bytes
+ * [bounds[k], bounds[k + 1]) of a buffer the chunk's runs share. The run is spans first to
+ * first + count - 1, and fills that many queue slots (PreparedSpan).
  */
-class EncodedSpan implements PreparedSpan {
+class EncodedRun implements PreparedSpan {
   readonly isPrepared = true;
   constructor(
     readonly resource: Resource,
     readonly scope: InstrumentationScope,
     readonly buffer: Uint8Array,
-    readonly start: number,
-    readonly end: number,
+    readonly bounds: Uint32Array,
+    readonly first: number,
+    readonly count: number,
   ) {}
+
+  get start(): number {
+    return this.bounds[this.first]!;
+  }
+
+  get end(): number {
+    return this.bounds[this.first + this.count]!;
+  }
+
+  splitAt(count: number): [PreparedSpan, PreparedSpan] {
+    if (!Number.isInteger(count) || count <= 0 || count >= this.count) throw new RangeError(`cannot split a run of ${this.count} spans at ${count}`);
+    const { resource, scope, buffer, bounds, first } = this;
+    return [new EncodedRun(resource, scope, buffer, bounds, first, count), new EncodedRun(resource, scope, buffer, bounds, first + count, this.count - count)];
+  }
 }
 
 // A writer of its own, whose scratch buffer stays small: a request's writer grows to a batch and
@@ -96,9 +113,11 @@ class EncodedSpan implements PreparedSpan {
 const prepareWriter = new ProtobufWriter();
 
 /**
- * Encodes each span's Span field now, into one buffer for all of them, and returns a small
- * EncodedSpan for each, in order: the request is assembled from these bytes later
- * (encodeTraceRequestProto), and the span objects can go.
+ * Encodes each span's Span field now, into one buffer for all of them, and returns one
+ * EncodedRun per resource and scope among them, in as many places as it has spans: the request
+ * is assembled from these bytes later (encodeTraceRequestProto), and the span objects can go.
+ * The queue then holds a few objects per chunk instead of one per span: under load, whatever is
+ * queued outlives young-generation collections, and V8 grows the young generation for it.
  */
 export function prepareSpansProto(spans: readonly ReadableSpan[]): PreparedSpan[] {
   const w = prepareWriter;
@@ -107,25 +126,25 @@ export function prepareSpansProto(spans: readonly ReadableSpan[]): PreparedSpan[
   // (express.type of middleware and handler spans would take turns in end order), and the
   // bytes of one scope's spans lie side by side, so the request copies each run at once.
   const groups = groupSpansByResourceAndScope(spans);
-  const ordered: ReadableSpan[] = [];
-  const ends: number[] = [];
+  const bounds = new Uint32Array(spans.length + 1);
+  let encoded = 0;
   for (const group of groups) {
     for (const { spans: scopeSpans } of group.scopes) {
       for (let i = 0; i < scopeSpans.length; i++) {
-        const span = scopeSpans[i]!;
-        encodeSpan(w, span);
-        ordered.push(span);
-        ends.push(w.position);
+        encodeSpan(w, scopeSpans[i]!);
+        bounds[++encoded] = w.position;
       }
     }
   }
   const buffer = w.finishCopy();
-  const prepared = new Array<PreparedSpan>(ordered.length);
-  let start = 0;
-  for (let i = 0; i < ordered.length; i++) {
-    const span = ordered[i]!;
-    prepared[i] = new EncodedSpan(span.resource, span.scope, buffer, start, ends[i]!);
-    start = ends[i]!;
+  const prepared = new Array<PreparedSpan>(encoded);
+  let first = 0;
+  for (const group of groups) {
+    for (const { scope, spans: scopeSpans } of group.scopes) {
+      const run = new EncodedRun(group.resource, scope, buffer, bounds, first, scopeSpans.length);
+      for (let i = 0; i < scopeSpans.length; i++) prepared[first + i] = run;
+      first += scopeSpans.length;
+    }
   }
   return prepared;
 }
@@ -170,16 +189,23 @@ function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void
   w.endMessage();
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    if (!(span instanceof EncodedSpan)) {
+    if (!(span instanceof EncodedRun)) {
       encodeSpan(w, span);
       continue;
     }
-    // Spans prepared together and queued in order lie side by side: one copy for the run.
+    // A run fills one place per span, and runs prepared together and queued in order lie side
+    // by side in their buffer: one copy for them all.
     const buffer = span.buffer;
     let end = span.end;
+    let run: EncodedRun = span;
     while (i + 1 < spans.length) {
-      const next = spans[i + 1];
-      if (!(next instanceof EncodedSpan) || next.buffer !== buffer || next.start !== end) break;
+      const next: unknown = spans[i + 1];
+      if (next === run) {
+        i++;
+        continue;
+      }
+      if (!(next instanceof EncodedRun) || next.buffer !== buffer || next.start !== end) break;
+      run = next;
       end = next.end;
       i++;
     }

@@ -257,6 +257,34 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.count -= n;
     this.preparedCount = this.preparedCount > n ? this.preparedCount - n : 0;
     this.dequeuedTotal += n;
+    if (n > 0 && this.count > 0 && this.ring[this.head] === batch[n - 1]) return this.splitLastRun(batch);
+    return batch;
+  }
+
+  /**
+   * The batch ends inside a prepared run of spans (one object in adjacent slots): the batch gets
+   * the run's first spans and the queue keeps the rest, each as a run of its own, so that no span
+   * goes out twice. Should the exporter's split fail, the batch takes the whole run instead.
+   */
+  private splitLastRun(batch: ReadableSpan[]): ReadableSpan[] {
+    const n = batch.length;
+    const run = batch[n - 1] as unknown as PreparedSpan;
+    let inBatch = 1;
+    while (inBatch < n && batch[n - 1 - inBatch] === batch[n - 1]) inBatch++;
+    let parts: [PreparedSpan, PreparedSpan] | undefined;
+    try {
+      parts = run.splitAt!(inBatch);
+    } catch (err) {
+      log.errorOnce('OTELI_E_BSP_SPLIT', 'splitting prepared spans between two batches failed; the batch takes them all', err);
+    }
+    if (parts === undefined) {
+      let rest = 0;
+      for (let slot = this.head; rest < this.count && this.ring[slot] === run; slot = slot + 1 === this.ring.length ? 0 : slot + 1) rest++;
+      return batch.concat(this.take(rest));
+    }
+    for (let i = n - inBatch; i < n; i++) batch[i] = parts[0] as unknown as ReadableSpan;
+    let left = 0;
+    for (let slot = this.head; left < this.count && this.ring[slot] === run; slot = slot + 1 === this.ring.length ? 0 : slot + 1, left++) this.ring[slot] = parts[1];
     return batch;
   }
 

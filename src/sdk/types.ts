@@ -102,14 +102,21 @@ export interface ExportResult {
 }
 
 /**
- * A queued span that an exporter has already put in its wire form (SpanExporter.prepare), so the
- * span object itself can be collected young. Only the exporter that made it is ever given it,
- * in export() and exportSync(); it keeps what grouping a request by resource and scope reads.
+ * Queued spans that an exporter has already put in its wire form (SpanExporter.prepare), so the
+ * span objects themselves can be collected young. Only the exporter that made it is ever given
+ * it, in export() and exportSync(); it keeps what grouping a request by resource and scope reads.
+ *
+ * One PreparedSpan may stand for a run of several spans (of one resource and scope): it then
+ * fills one queue slot per span, in adjacent slots, so that counts stay counts of spans while
+ * the queue holds one small object per run rather than per span. When a batch ends inside a
+ * run, the batch processor splits it (splitAt), and each batch gets its own part.
  */
 export interface PreparedSpan {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
   readonly isPrepared: true;
+  /** The run's first `count` spans and the rest, as two prepared runs (a run of several only). */
+  splitAt?(count: number): [PreparedSpan, PreparedSpan];
 }
 
 /** What an exporter is given: ended spans, and the ones it prepared itself. */
@@ -120,12 +127,13 @@ export interface SpanExporter {
   export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
   /**
    * Optional: puts ended spans in the exporter's wire form ahead of their export, returning one
-   * PreparedSpan for each (in an order of its choosing: they go out in one batch or the next,
-   * where order carries no meaning). The batch processor calls it for a few dozen spans at a
-   * time, off the request that ended them, and queues what it returns instead of the spans: a
-   * queued span object survives the young generation's collections and makes V8 grow it, where
-   * its encoding is one shared buffer. Exporters that give it get their prepared spans back in
-   * export() and exportSync(), mixed with spans not prepared yet.
+   * PreparedSpan for each, or one run for several, repeated in adjacent places (in an order of
+   * its choosing: they go out in one batch or the next, where order carries no meaning). The
+   * batch processor calls it for a few dozen spans at a time, off the request that ended them,
+   * and queues what it returns instead of the spans: a queued object survives the young
+   * generation's collections and makes V8 grow it, where the encoding of a run is one object
+   * and one shared buffer. Exporters that give it get their prepared spans back in export() and
+   * exportSync(), mixed with spans not prepared yet.
    */
   prepare?(spans: readonly ReadableSpan[]): PreparedSpan[];
   /**

@@ -174,3 +174,17 @@ test('spans waiting for their batch are held as their OTLP/protobuf encoding, no
     await collector.close();
   }
 });
+
+test('spans prepared as one run and exported in batches that end inside it arrive once each', async () => {
+  // Batches of 50 from chunks of 64 spans of one scope: the queue splits the runs it cuts.
+  const collector = await startCountingCollector();
+  try {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50' };
+    const run = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], { env, timeoutMs: 30_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /OTELI_E_/);
+    assert.deepEqual([...collector.counts].sort(), [['queued even', 64], ['queued odd', 64]]);
+  } finally {
+    await collector.close();
+  }
+});

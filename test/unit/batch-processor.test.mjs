@@ -462,3 +462,66 @@ test('an exporter that prepares: the queue no longer holds the span objects it p
   assert.equal(processor.queuedSpanCount, 64);
   assert.deepEqual(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i])), [], 'prepared spans are collectable while queued');
 });
+
+/**
+ * An exporter that prepares a chunk as runs (as OTLP/protobuf does, one per resource and scope):
+ * one object in the places of all its spans, here one run per 10 spans. export() records the
+ * names each distinct run stands for, so a run that went out in two batches shows twice.
+ */
+function runPreparingExporter({ splitThrows = false } = {}) {
+  const exporter = scriptedExporter();
+  exporter.splits = 0;
+  const makeRun = (spanNames) => ({
+    isPrepared: true,
+    resource: undefined,
+    scope: undefined,
+    spanNames,
+    splitAt(count) {
+      exporter.splits++;
+      if (splitThrows) throw new Error('split broke');
+      return [makeRun(spanNames.slice(0, count)), makeRun(spanNames.slice(count))];
+    },
+  });
+  exporter.prepare = (spans) => {
+    const prepared = [];
+    for (let i = 0; i < spans.length; i += 10) {
+      const group = spans.slice(i, i + 10);
+      const run = makeRun(names(group));
+      for (let k = 0; k < group.length; k++) prepared.push(run);
+    }
+    return prepared;
+  };
+  /** Every span name a batch carries, each run once however many places it fills. */
+  exporter.spanNamesOf = (batch) => batch.flatMap((entry, i) => (entry.isPrepared ? (batch[i - 1] === entry ? [] : entry.spanNames) : [entry.name]));
+  return exporter;
+}
+
+const allNames = (n) => Array.from({ length: n }, (_, i) => `s${i}`).sort();
+
+test('an exporter that prepares runs: a batch that ends inside a run gets its first spans and the next batch the rest, each span once', async () => {
+  const exporter = runPreparingExporter();
+  const processor = bsp(exporter, { maxExportBatchSize: 45 });
+  // Whether the first batch goes before the prepare or after, later ones end inside runs of 10.
+  for (let i = 0; i < 128; i++) processor.onEnd(makeSpan(i));
+  await alive(processor.forceFlush());
+  assert.ok(exporter.splits >= 1, 'a batch ended inside a run');
+  assert.deepEqual(exporter.batches.map((b) => b.length), [45, 45, 38], 'batches count spans, not runs');
+  assert.deepEqual(exporter.batches.map((b) => exporter.spanNamesOf(b).length), [45, 45, 38]);
+  assert.deepEqual(exporter.batches.flatMap(exporter.spanNamesOf).sort(), allNames(128));
+  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 128, exported: 128, pendingAtExit: 0 });
+});
+
+test('an exporter that prepares runs, whose split throws: one error line, and the batch takes the whole run instead of sending a span twice', async () => {
+  resetLogOnce();
+  const exporter = runPreparingExporter({ splitThrows: true });
+  const processor = bsp(exporter, { maxExportBatchSize: 45 });
+  const lines = await captureStderr(async () => {
+    for (let i = 0; i < 128; i++) processor.onEnd(makeSpan(i));
+    await alive(processor.forceFlush());
+  });
+  assert.ok(exporter.splits >= 1);
+  assert.equal(lines.filter((l) => l.includes('OTELI_E_BSP_SPLIT')).length, 1, lines.join(''));
+  assert.ok(exporter.batches.some((b) => b.length > 45), 'a batch took the rest of its last run');
+  assert.deepEqual(exporter.batches.flatMap(exporter.spanNamesOf).sort(), allNames(128));
+  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 128, exported: 128, pendingAtExit: 0 });
+});

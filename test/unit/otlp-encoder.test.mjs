@@ -493,6 +493,35 @@ test('protobuf: spans prepared ahead (prepareSpansProto), in chunks and mixed wi
   assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
 });
 
+test('protobuf: a prepared chunk is one run per resource and scope, in the places of its spans, and a run split between two requests sends each span once', () => {
+  const { spans } = realisticBatch();
+  const chunk = spans.slice(0, 64);
+  const prepared = prepareSpansProto(chunk);
+  assert.equal(prepared.length, 64);
+  const runs = [...new Set(prepared)];
+  const scopesInChunk = new Set(chunk.map((s) => s.scope));
+  assert.equal(runs.length, scopesInChunk.size, 'one object per scope, however many spans');
+  // A run fills adjacent places.
+  for (const run of runs) {
+    const places = prepared.flatMap((p, i) => (p === run ? [i] : []));
+    assert.deepEqual(places, Array.from({ length: places.length }, (_, k) => places[0] + k));
+  }
+  // Cut as the batch processor cuts a batch that ends at place 40: the run there is split.
+  const cut = 40;
+  const straddling = prepared[cut - 1];
+  assert.equal(prepared[cut], straddling, 'the cut falls inside a run');
+  const before = prepared.slice(0, cut).filter((p) => p === straddling).length;
+  const [head, tail] = straddling.splitAt(before);
+  const first = prepared.slice(0, cut).map((p) => (p === straddling ? head : p));
+  const second = prepared.slice(cut).map((p) => (p === straddling ? tail : p));
+  const ids = (bytes) => normalizeProtoRequest(decodeTraceRequest(bytes)).map((s) => s.spanId);
+  const sent = [...ids(encodeTraceRequestProto(first)), ...ids(encodeTraceRequestProto(second))];
+  assert.equal(sent.length, 64);
+  assert.deepEqual(sent.sort(), ids(encodeTraceRequestProto(chunk)).sort());
+  assert.throws(() => straddling.splitAt(0), RangeError);
+  assert.throws(() => head.splitAt(before), RangeError);
+});
+
 test('protobuf: a prepare that throws mid-way leaves nothing behind for the next one', () => {
   const { all } = fixtureSpans();
   const broken = makeSpan({ name: 'broken' });
