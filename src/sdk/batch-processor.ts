@@ -245,7 +245,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.preparedCount += n;
   }
 
-  /** Takes up to n spans off the queue's head into a new array, freeing their slots. */
+  /**
+   * Takes n spans off the queue's head into a new array, freeing their slots; a prepared run the
+   * batch ends inside is split (more than n only where that failed: see splitLastRun).
+   */
   private take(n: number): ReadableSpan[] {
     const batch = new Array<ReadableSpan>(n);
     for (let i = 0; i < n; i++) {
