@@ -18,8 +18,8 @@ const { createResource } = require('../../dist/sdk/resource.js');
 const { encodeTraceRequestProto, prepareSpansProto } = require('../../dist/exporters/otlp-proto-encoder.js');
 
 const BATCH = 512;
-/** The batch processor's chunk (src/sdk/batch-processor.ts PREPARE_CHUNK). */
-const CHUNK = 64;
+/** The batch processor's chunk. */
+const { PREPARE_CHUNK: CHUNK } = require('../../dist/sdk/batch-processor.js');
 const OFFICIAL = join(dirname(fileURLToPath(import.meta.url)), '..', 'rivals', 'auto-instrumentations-node', 'package.json');
 
 function collector(into) {
@@ -61,8 +61,8 @@ const loop = (encode, spans) => (n) => {
 };
 
 /**
- * What the OTLP/protobuf exporter does with queued spans: each chunk of 64 prepared (encoded into
- * runs) as it fills, then the request assembled from the runs' bytes.
+ * What the OTLP/protobuf exporter does with queued spans: each chunk (PREPARE_CHUNK) prepared
+ * (encoded into runs) as it fills, then the request assembled from the runs' bytes.
  */
 function preparedThenAssembled(spans) {
   const chunks = [];

@@ -11,9 +11,9 @@
  * no longer complete, to the exporter's synchronous path.
  *
  * An exporter that can put spans in its wire form ahead (SpanExporter.prepare, OTLP/protobuf)
- * is given each 64 queued spans right after the callback that ended the last of them, and the
- * queue keeps what it returns: under load a span object waiting for its batch of 512 would
- * outlive several young-generation collections and be copied and promoted by each.
+ * is given each 32 queued spans as soon as the code that ended the last of them returns (a
+ * microtask), and the queue keeps what it returns: under load a span object waiting for its batch
+ * of 512 would outlive several young-generation collections and be copied and promoted by each.
  */
 import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { log } from '../log';
@@ -26,11 +26,15 @@ import { ExportResultCode, type PreparedSpan, type QueuedSpan, type ReadableSpan
 const INITIAL_RING_SIZE = 2048;
 
 /**
- * Spans ended since the last prepare that make the exporter prepare them (SpanExporter.prepare):
- * few enough that they are gone before the young generation's next collection under load, many
- * enough that the encoder runs warm and the call costs little per span.
+ * Spans ended since the last prepare that make the exporter prepare them (SpanExporter.prepare),
+ * in a microtask: V8 collects the young generation between two I/O callbacks under load, and
+ * what is alive then makes it grow (a 16 MB semi-space where bare Node.js keeps 2 MB). With 64
+ * spans prepared after the callback (setImmediate), the spans of every request served in that
+ * turn of the event loop were still objects at those collections: 36-46 KB survived each on
+ * express and fastify, against 27 KB now and a semi-space of 8 MB (10 MB less peak RSS), for
+ * the same instructions per request. Fewer spans per prepare left more small objects queued.
  */
-const PREPARE_CHUNK = 64;
+export const PREPARE_CHUNK = 32;
 
 export class BatchSpanProcessor implements SpanProcessor {
   private ring: (QueuedSpan | undefined)[];
@@ -138,9 +142,9 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.count++;
       this.enqueuedTotal++;
       if (this.canPrepare && !this.prepareScheduled && this.count - this.preparedCount >= PREPARE_CHUNK) {
-        // After the current callback: the request that ended this span does not wait for it.
+        // Once the code that ended this span returns: it does not wait for the encoding.
         this.prepareScheduled = true;
-        setImmediate(this.onPrepare);
+        queueMicrotask(this.onPrepare);
       }
       if (this.inFlight !== undefined) return; // its completion schedules what comes next
       if (this.count >= this.batchSize) this.schedule(0);

@@ -154,7 +154,7 @@ test("idle kept-alive connections do not keep their last request's span alive on
 
 test('spans waiting for their batch are held as their OTLP/protobuf encoding, not as span objects', async () => {
   // A span object kept for its batch of 512 outlives the young generation's collections under
-  // load; every 64 that end are encoded soon after, and only their bytes wait.
+  // load; every 32 that end are encoded soon after, and only their bytes wait.
   const collector = await startCountingCollector();
   try {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '60000' };
@@ -176,7 +176,7 @@ test('spans waiting for their batch are held as their OTLP/protobuf encoding, no
 });
 
 test('spans prepared as one run and exported in batches that end inside it arrive once each', async () => {
-  // Batches of 50 from chunks of 64 spans of one scope: the queue splits the runs it cuts.
+  // Batches of 50 from runs of prepared spans of one scope: the queue splits the runs it cuts.
   const collector = await startCountingCollector();
   try {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50' };

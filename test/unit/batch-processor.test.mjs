@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const require = createRequire(import.meta.url);
-const { BatchSpanProcessor } = require('../../dist/sdk/batch-processor.js');
+const { BatchSpanProcessor, PREPARE_CHUNK } = require('../../dist/sdk/batch-processor.js');
 const { MultiSpanProcessor } = require('../../dist/sdk/multi-processor.js');
 const { resetLogOnce } = require('../../dist/log.js');
 
@@ -370,57 +370,59 @@ function preparingExporter(options = {}) {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-test('an exporter that prepares: every 64 queued spans are prepared after the current callback, and the prepared ones are what export gets', async () => {
+const range = (from, to, name = (i) => `s${i}`) => Array.from({ length: to - from }, (_, k) => name(from + k));
+
+test('an exporter that prepares: every PREPARE_CHUNK queued spans are prepared once the code that ended the last returns, and the prepared ones are what export gets', async () => {
+  const C = PREPARE_CHUNK;
   const exporter = preparingExporter();
   const processor = bsp(exporter, { maxExportBatchSize: 200 });
-  for (let i = 0; i < 63; i++) processor.onEnd(makeSpan(i));
+  for (let i = 0; i < C - 1; i++) processor.onEnd(makeSpan(i));
   await tick();
-  assert.equal(exporter.prepareCalls.length, 0, 'fewer than 64 waiting: nothing prepared');
-  processor.onEnd(makeSpan(63));
-  assert.equal(exporter.prepareCalls.length, 0, 'not in the callback that ended the span');
-  await tick();
-  assert.deepEqual(exporter.prepareCalls, [Array.from({ length: 64 }, (_, i) => `s${i}`)]);
-  // 64 more, the second chunk; then 10 that stay spans.
-  for (let i = 64; i < 138; i++) processor.onEnd(makeSpan(i));
+  assert.equal(exporter.prepareCalls.length, 0, 'fewer than a chunk waiting: nothing prepared');
+  processor.onEnd(makeSpan(C - 1));
+  assert.equal(exporter.prepareCalls.length, 0, 'not inside the call that ended the span');
+  await Promise.resolve();
+  assert.deepEqual(exporter.prepareCalls, [range(0, C)], 'in a microtask, before the next callback');
+  // A chunk and 10 more ended in one go: one prepare takes all those waiting when it runs.
+  for (let i = C; i < 2 * C + 10; i++) processor.onEnd(makeSpan(i));
   await tick();
   assert.equal(exporter.prepareCalls.length, 2);
-  assert.deepEqual(exporter.prepareCalls[1], Array.from({ length: 74 }, (_, i) => `s${64 + i}`), 'all those waiting when it runs');
-  assert.equal(processor.queuedSpanCount, 138);
+  assert.deepEqual(exporter.prepareCalls[1], range(C, 2 * C + 10), 'all those waiting when it runs');
+  assert.equal(processor.queuedSpanCount, 2 * C + 10);
   await alive(processor.forceFlush());
   const exported = exporter.batches.flat();
-  assert.equal(exported.length, 138);
-  const expectedNames = [
-    ...Array.from({ length: 64 }, (_, i) => `p(s${63 - i})`),
-    ...Array.from({ length: 74 }, (_, i) => `p(s${137 - i})`),
-  ];
-  assert.deepEqual(names(exported), expectedNames);
-  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 138, exported: 138, pendingAtExit: 0 });
+  assert.equal(exported.length, 2 * C + 10);
+  // Each prepare's order is its own (the test's exporter reverses).
+  assert.deepEqual(names(exported), [...range(0, C, (i) => `p(s${i})`).reverse(), ...range(C, 2 * C + 10, (i) => `p(s${i})`).reverse()]);
+  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 2 * C + 10, exported: 2 * C + 10, pendingAtExit: 0 });
 });
 
 test('an exporter that prepares: a batch taken mid-way keeps the count of prepared spans right, and flushSync sends both kinds', async () => {
+  const C = PREPARE_CHUNK;
   const exporter = preparingExporter({ autoSettle: false });
-  const processor = bsp(exporter, { maxExportBatchSize: 100 });
-  for (let i = 0; i < 64; i++) processor.onEnd(makeSpan(i));
+  // A batch of two chunks and a half: the prepared ones and some not prepared yet.
+  const batchSize = 2 * C + C / 2;
+  const processor = bsp(exporter, { maxExportBatchSize: batchSize });
+  for (let i = 0; i < 2 * C; i++) processor.onEnd(makeSpan(i));
   await tick();
-  // 100 queued, 64 of them prepared: the full batch takes both kinds.
-  for (let i = 64; i < 100; i++) processor.onEnd(makeSpan(i));
+  for (let i = 2 * C; i < batchSize; i++) processor.onEnd(makeSpan(i));
   await alive(exporter.exportCalls(1));
-  assert.equal(exporter.batches[0].length, 100);
-  assert.equal(exporter.batches[0].filter((s) => s.isPrepared).length, 64);
-  // Counted from the new head: 63 waiting prepare nothing, the 64th does.
-  for (let i = 100; i < 163; i++) processor.onEnd(makeSpan(i));
+  assert.equal(exporter.batches[0].length, batchSize);
+  assert.equal(exporter.batches[0].filter((s) => s.isPrepared).length, 2 * C);
+  // Counted from the new head: C - 1 waiting prepare nothing, the C-th does.
+  for (let i = batchSize; i < batchSize + C - 1; i++) processor.onEnd(makeSpan(i));
   await tick();
   assert.equal(exporter.prepareCalls.length, 1);
-  processor.onEnd(makeSpan(163));
+  processor.onEnd(makeSpan(batchSize + C - 1));
   await tick();
-  assert.deepEqual(exporter.prepareCalls[1], Array.from({ length: 64 }, (_, i) => `s${100 + i}`));
-  processor.onEnd(makeSpan(164));
+  assert.deepEqual(exporter.prepareCalls[1], range(batchSize, batchSize + C));
+  processor.onEnd(makeSpan(batchSize + C));
   processor.flushSync(1000);
   const sent = exporter.syncBatches[0].spans;
-  // The in-flight batch again (not handed off), then the 64 prepared and the one span.
-  assert.equal(sent.length, 165);
-  assert.equal(sent.filter((s) => s.isPrepared).length, 128);
-  assert.equal(sent.at(-1).name, 's164');
+  // The in-flight batch again (not handed off), then the chunk prepared and the one span.
+  assert.equal(sent.length, batchSize + C + 1);
+  assert.equal(sent.filter((s) => s.isPrepared).length, 3 * C);
+  assert.equal(sent.at(-1).name, `s${batchSize + C}`);
 });
 
 test('an exporter whose prepare throws: one error line, the spans are exported as they are, and prepare is not called again', async () => {
