@@ -129,8 +129,8 @@ export interface SpanExporter {
    * Optional: puts ended spans in the exporter's wire form ahead of their export, returning one
    * PreparedSpan for each, or one run for several, repeated in adjacent places (in an order of
    * its choosing: they go out in one batch or the next, where order carries no meaning). The
-   * batch processor calls it for a few dozen spans at a time, off the request that ended them,
-   * and queues what it returns instead of the spans: a queued object survives the young
+   * batch processor calls it for a few dozen spans at a time, once the code that ended them has
+   * returned (a microtask), and queues what it returns instead of the spans: a queued object survives the young
    * generation's collections and makes V8 grow it, where the encoding of a run is one object
    * and one shared buffer. Exporters that give it get their prepared spans back in export() and
    * exportSync(), mixed with spans not prepared yet.
