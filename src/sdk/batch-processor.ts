@@ -231,10 +231,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   private prepareQueued(): void {
     const n = this.count - this.preparedCount;
     if (n <= 0 || !this.canPrepare) return;
-    const length = this.ring.length;
-    const first = (this.head + this.preparedCount) % length;
+    const first = (this.head + this.preparedCount) % this.ring.length;
     const spans = new Array<ReadableSpan>(n);
-    for (let i = 0, slot = first; i < n; i++, slot = slot + 1 === length ? 0 : slot + 1) spans[i] = this.ring[slot] as ReadableSpan;
+    for (let i = 0, slot = first; i < n; i++, slot = this.nextSlot(slot)) spans[i] = this.ring[slot] as ReadableSpan;
     let prepared: PreparedSpan[];
     try {
       prepared = this.exporter.prepare!(spans);
@@ -245,7 +244,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       log.errorOnce('OTELI_E_BSP_PREPARE', 'preparing spans for export failed; they are exported unprepared', err);
       return;
     }
-    for (let i = 0, slot = first; i < n; i++, slot = slot + 1 === length ? 0 : slot + 1) this.ring[slot] = prepared[i];
+    for (let i = 0, slot = first; i < n; i++, slot = this.nextSlot(slot)) this.ring[slot] = prepared[i];
     this.preparedCount += n;
   }
 
@@ -259,7 +258,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       // A prepared span goes back only to the exporter that prepared it (SpanExporter.prepare).
       batch[i] = this.ring[this.head]! as ReadableSpan;
       this.ring[this.head] = undefined;
-      this.head = this.head + 1 === this.ring.length ? 0 : this.head + 1;
+      this.head = this.nextSlot(this.head);
     }
     this.count -= n;
     this.preparedCount = this.preparedCount > n ? this.preparedCount - n : 0;
@@ -278,21 +277,23 @@ export class BatchSpanProcessor implements SpanProcessor {
     const run = batch[n - 1] as unknown as PreparedSpan;
     let inBatch = 1;
     while (inBatch < n && batch[n - 1 - inBatch] === batch[n - 1]) inBatch++;
-    let parts: [PreparedSpan, PreparedSpan] | undefined;
+    let left = 0;
+    for (let slot = this.head; left < this.count && this.ring[slot] === run; slot = this.nextSlot(slot)) left++;
+    let parts: [PreparedSpan, PreparedSpan];
     try {
       parts = run.splitAt!(inBatch);
     } catch (err) {
       log.errorOnce('OTELI_E_BSP_SPLIT', 'splitting prepared spans between two batches failed; the batch takes them all', err);
-    }
-    if (parts === undefined) {
-      let rest = 0;
-      for (let slot = this.head; rest < this.count && this.ring[slot] === run; slot = slot + 1 === this.ring.length ? 0 : slot + 1) rest++;
-      return batch.concat(this.take(rest));
+      return batch.concat(this.take(left));
     }
     for (let i = n - inBatch; i < n; i++) batch[i] = parts[0] as unknown as ReadableSpan;
-    let left = 0;
-    for (let slot = this.head; left < this.count && this.ring[slot] === run; slot = slot + 1 === this.ring.length ? 0 : slot + 1, left++) this.ring[slot] = parts[1];
+    for (let i = 0, slot = this.head; i < left; i++, slot = this.nextSlot(slot)) this.ring[slot] = parts[1];
     return batch;
+  }
+
+  /** The ring slot after `slot`. */
+  private nextSlot(slot: number): number {
+    return slot + 1 === this.ring.length ? 0 : slot + 1;
   }
 
   private exportNext(): void {

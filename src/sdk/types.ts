@@ -130,10 +130,10 @@ export interface SpanExporter {
    * PreparedSpan for each, or one run for several, repeated in adjacent places (in an order of
    * its choosing: they go out in one batch or the next, where order carries no meaning). The
    * batch processor calls it for a few dozen spans at a time, once the code that ended them has
-   * returned (a microtask), and queues what it returns instead of the spans: a queued object survives the young
-   * generation's collections and makes V8 grow it, where the encoding of a run is one object
-   * and one shared buffer. Exporters that give it get their prepared spans back in export() and
-   * exportSync(), mixed with spans not prepared yet.
+   * returned (a microtask), and queues what it returns instead of the spans: a queued object
+   * survives the young generation's collections and makes V8 grow it, where the encoding of a
+   * run is one object and one shared buffer. Exporters that give it get their prepared spans
+   * back in export() and exportSync(), mixed with spans not prepared yet.
    */
   prepare?(spans: readonly ReadableSpan[]): PreparedSpan[];
   /**

@@ -152,39 +152,41 @@ test("idle kept-alive connections do not keep their last request's span alive on
   }
 });
 
-test('spans waiting for their batch are held as their OTLP/protobuf encoding, not as span objects', async () => {
-  // A span object kept for its batch of 512 outlives the young generation's collections under
-  // load; every 32 that end are encoded soon after, and only their bytes wait.
+/**
+ * Runs queued-spans.cjs through the CLI, exporting to a counting collector of its own, with `env`
+ * added: the run, and the spans the collector received by name.
+ */
+async function runQueuedSpans(env) {
   const collector = await startCountingCollector();
   try {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_SCHEDULE_DELAY: '60000' };
-    const run = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], { env, timeoutMs: 30_000 });
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stdout, /^alive 0 of 128$/m, run.stdout);
-    // And they arrive whole at exit, decoded by protobufjs.
-    assert.deepEqual([...collector.counts].sort(), [['queued even', 64], ['queued odd', 64]]);
-    // An exporter that cannot prepare (the console's) keeps the objects: what the test tells apart.
-    const unprepared = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], {
-      env: { ...env, OTEL_TRACES_EXPORTER: 'console' },
+    const run = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', ...env },
       timeoutMs: 30_000,
     });
-    assert.equal(unprepared.code, 0, unprepared.stderr);
-    assert.match(unprepared.stdout, /^alive 128 of 128$/m);
+    return { run, received: [...collector.counts].sort() };
   } finally {
     await collector.close();
   }
+}
+
+test('spans waiting for their batch are held as their OTLP/protobuf encoding, not as span objects', async () => {
+  // A span object kept for its batch of 512 outlives the young generation's collections under
+  // load; every 32 that end are encoded soon after, and only their bytes wait.
+  const { run, received } = await runQueuedSpans({ OTEL_BSP_SCHEDULE_DELAY: '60000' });
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /^alive 0 of 128$/m, run.stdout);
+  // And they arrive whole at exit, decoded by protobufjs.
+  assert.deepEqual(received, [['queued even', 64], ['queued odd', 64]]);
+  // An exporter that cannot prepare (the console's) keeps the objects: what the test tells apart.
+  const { run: unprepared } = await runQueuedSpans({ OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_TRACES_EXPORTER: 'console' });
+  assert.equal(unprepared.code, 0, unprepared.stderr);
+  assert.match(unprepared.stdout, /^alive 128 of 128$/m);
 });
 
 test('spans prepared as one run and exported in batches that end inside it arrive once each', async () => {
   // Batches of 50 from runs of prepared spans of one scope: the queue splits the runs it cuts.
-  const collector = await startCountingCollector();
-  try {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_METRICS_EXPORTER: 'none', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50' };
-    const run = await runCli(['node', '--expose-gc', fixture('queued-spans.cjs')], { env, timeoutMs: 30_000 });
-    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    assert.doesNotMatch(run.stderr, /OTELI_E_/);
-    assert.deepEqual([...collector.counts].sort(), [['queued even', 64], ['queued odd', 64]]);
-  } finally {
-    await collector.close();
-  }
+  const { run, received } = await runQueuedSpans({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50' });
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /OTELI_E_/);
+  assert.deepEqual(received, [['queued even', 64], ['queued odd', 64]]);
 });
