@@ -13,7 +13,8 @@ import {
   type TraceState,
 } from '@opentelemetry/api';
 import type { SamplerName } from '../config/types';
-import { isValidSpanContext } from './ids';
+import { isValidSpanContext, OwnSpanContext } from './ids';
+import { SPAN_KEY } from './linked-context';
 
 /** Same numbers as api.SamplingDecision. */
 export const SamplingDecision = {
@@ -172,6 +173,25 @@ class ParentBasedSampler implements Sampler {
       `localParentNotSampled=${this._localParentNotSampled}}`
     );
   }
+}
+
+/**
+ * Whether any span our tracers start in `ctx` is dropped, whatever its name, kind or attributes:
+ * the span in `ctx` is one this SDK started and its sampler dropped, and every sampler here drops
+ * the children of such a span. The parent-based ones follow a local unsampled parent with
+ * always_off, always_off drops everything, traceidratio decides on the trace id, which a child
+ * shares with its parent, and always_on never drops. (A dropped span that is not ours, such as a
+ * remote parent or one the app wrapped, answers false: always_on would record its child.)
+ *
+ * An instrumentation can then skip a child span, its context and its wrappers' work: nothing of
+ * it would be exported, and what the request propagates downstream (the trace id, the unsampled
+ * flag) is the same from the parent's span context. With ratio sampling, most requests are these.
+ */
+export function childSpansAreDropped(ctx: Context): boolean {
+  const span = ctx.getValue(SPAN_KEY) as { spanContext(): unknown; isRecording(): boolean } | undefined;
+  if (span === undefined || span.isRecording()) return false;
+  const spanContext = span.spanContext();
+  return spanContext instanceof OwnSpanContext && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
 /** The sampler OTEL_TRACES_SAMPLER names; `ratio` is used by the traceidratio variants only. */

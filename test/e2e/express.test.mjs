@@ -4,7 +4,7 @@
 import { test as nodeTest } from 'node:test';
 const test = nodeTest;
 import assert from 'node:assert/strict';
-import { assertEndInsideServer, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
+import { assertEndInsideServer, assertNoChildSpansWhenDropped, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 
 const runApp = (variant, requests, env = {}, app = 'express-app.cjs') => runFrameworkApp(variant, app, requests, env);
 
@@ -113,6 +113,10 @@ for (const variant of VARIANTS) {
     // └─ request handler - /manual (INTERNAL)
     //    └─ app-work (INTERNAL)
     assert.equal(trees['GET /manual'], `GET /manual (SERVER)\n${lines('└─ request handler - /manual (INTERNAL)', '   └─ app-work (INTERNAL)')}`);
+  });
+
+  test(`${variant}: a request its caller did not sample starts no middleware or handler span`, async () => {
+    await assertNoChildSpansWhenDropped((requests, env) => runApp(variant, requests, env), 'middleware');
   });
 
   test(`${variant}: OTEL_INSTRUMENTATION_EXPRESS_INTERNAL_SPANS=false keeps only the route naming`, async () => {

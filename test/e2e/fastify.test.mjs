@@ -4,7 +4,7 @@
 // @fastify/* plugin, and the switch that turns the INTERNAL spans off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertEndInsideServer, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
+import { assertEndInsideServer, assertNoChildSpansWhenDropped, assertUnsupportedRunsUntraced, runFrameworkApp, variantVersion } from '../helpers/frameworks.mjs';
 
 const VARIANTS = ['fastify4-lowest', 'fastify4', 'fastify5'];
 const server = (spans, path) => spans.find((s) => s.kind === 'SERVER' && s.attributes['url.path'] === path);
@@ -89,6 +89,10 @@ for (const variant of VARIANTS) {
       assert.match(trees['GET /v2/admin/stats'], /^GET \/v2\/admin\/stats \(SERVER\)\n├─ hook - onRequest - authenticate \(INTERNAL\)/);
     });
   }
+
+  test(`${variant}: a request its caller did not sample starts no hook or handler span`, async () => {
+    await assertNoChildSpansWhenDropped(run, 'hook');
+  });
 
   test(`${variant}: OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS=false keeps only the route naming`, async () => {
     const { trees, spans } = await run([['GET', '/v2/items/3'], ['GET', '/manual']], { OTEL_INSTRUMENTATION_FASTIFY_INTERNAL_SPANS: 'false' });

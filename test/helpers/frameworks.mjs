@@ -29,14 +29,14 @@ export function appIn(variant, app, set = FRAMEWORKS) {
   return target;
 }
 
-/** Runs the app, sends `requests` ([method, path]) one after another; resolves with { trees, spans, responses, stderr }. */
+/** Runs the app, sends `requests` ([method, path, headers?]) one after another; resolves with { trees, spans, responses, stderr }. */
 export async function runFrameworkApp(variant, app, requests, env = {}) {
   const receiver = await startReceiver();
   try {
     const child = spawnCli(['node', appIn(variant, app)], { env: receiverEnv(receiver, { REQUESTS: String(requests.length), ...env }) });
     const [, port] = await child.waitForOutput(/listening (\d+)/);
     const responses = [];
-    for (const [method, path] of requests) responses.push(await send(Number(port), path, { method }));
+    for (const [method, path, headers] of requests) responses.push(await send(Number(port), path, { method, headers }));
     const run = await child.result;
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /OTELI_[WE]_/, run.stderr);
@@ -101,4 +101,40 @@ export async function assertUnsupportedRunsUntraced(variant, app, warning) {
   } finally {
     await receiver.close();
   }
+}
+
+const SAMPLED_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const DROPPED_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
+const PARENT = '00f067aa0ba902b7';
+
+/**
+ * GET /ids twice, under the default parent-based sampler: a request whose caller sampled it and
+ * one whose caller did not (traceparent flags 01 and 00). The app answers the active span context
+ * that an app-level hook or middleware saw (`before`) and that the handler saw; for the sampled
+ * one they are its two INTERNAL spans, and for the dropped one both are the SERVER span's: no
+ * INTERNAL span is started under a dropped one (sdk/samplers.ts childSpansAreDropped), and the
+ * request still carries the caller's trace id and decision.
+ */
+export async function assertNoChildSpansWhenDropped(run, beforeKey) {
+  const { spans, responses } = await run(
+    [
+      ['GET', '/ids', { traceparent: `00-${SAMPLED_TRACE}-${PARENT}-01` }],
+      ['GET', '/ids', { traceparent: `00-${DROPPED_TRACE}-${PARENT}-00` }],
+    ],
+    { EXPECT_NO_SPANS: '1' },
+  );
+  assert.deepEqual(responses.map((r) => r.status), [200, 200]);
+  const [sampled, dropped] = responses.map((r) => JSON.parse(r.body));
+  const exported = (spanId) => spans.find((s) => s.spanId === spanId);
+  // Sampled: the hook (or middleware) and the handler each ran in a span of their own, exported.
+  assert.notEqual(sampled[beforeKey].spanId, sampled.handler.spanId);
+  for (const seen of [sampled[beforeKey], sampled.handler]) {
+    assert.deepEqual([seen.traceId, seen.traceFlags], [SAMPLED_TRACE, 1]);
+    assert.equal(exported(seen.spanId)?.kind, 'INTERNAL');
+  }
+  // Dropped: one span context throughout, the SERVER span's (a new id, not the caller's), unsampled.
+  assert.deepEqual(dropped[beforeKey], dropped.handler);
+  assert.deepEqual([dropped.handler.traceId, dropped.handler.traceFlags], [DROPPED_TRACE, 0]);
+  assert.notEqual(dropped.handler.spanId, PARENT);
+  assert.deepEqual(spans.filter((s) => s.traceId === DROPPED_TRACE), []);
 }

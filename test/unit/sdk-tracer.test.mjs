@@ -216,3 +216,36 @@ test('a processor whose flush or shutdown rejects never rejects to the caller', 
   await provider.forceFlush();
   await provider.shutdown();
 });
+
+test('childSpansAreDropped: true only for a span of ours that was dropped, and then every sampler drops its children', () => {
+  const { childSpansAreDropped } = require('../../dist/sdk/samplers.js');
+  const remote = (flags) => api.trace.setSpanContext(api.ROOT_CONTEXT, { ...REMOTE_PARENT, traceFlags: flags });
+  let dropped = 0;
+  for (const name of ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']) {
+    for (const ratio of [0, 0.5, 1]) {
+      const { tracer } = setup(createSampler(name, ratio));
+      // Parents of every kind: roots (random trace ids, so the ratio goes both ways) and children of sampled and unsampled remote parents.
+      for (const parentCtx of [...Array.from({ length: 20 }, () => api.ROOT_CONTEXT), remote(api.TraceFlags.SAMPLED), remote(api.TraceFlags.NONE)]) {
+        const parent = tracer.startSpan('parent', {}, parentCtx);
+        const ctx = api.trace.setSpan(parentCtx, parent);
+        const answer = childSpansAreDropped(ctx);
+        assert.equal(answer, !parent.isRecording(), `${name} ${ratio}: a span of ours is dropped exactly when it does not record`);
+        if (answer) {
+          dropped++;
+          for (const kind of [api.SpanKind.INTERNAL, api.SpanKind.CLIENT, api.SpanKind.SERVER]) {
+            assert.equal(tracer.startSpan('child', { kind, attributes: { a: 1 } }, ctx).isRecording(), false, `${name} ${ratio}: a child was recorded`);
+          }
+        }
+        parent.end();
+      }
+    }
+  }
+  assert.ok(dropped > 20, `dropped parents seen: ${dropped}`);
+  // Not ours: a remote unsampled parent (always_on would record its child), none at all, an ended recording span.
+  assert.equal(childSpansAreDropped(remote(api.TraceFlags.NONE)), false);
+  assert.equal(childSpansAreDropped(api.ROOT_CONTEXT), false);
+  const { tracer } = setup();
+  const ended = tracer.startSpan('ended');
+  ended.end();
+  assert.equal(childSpansAreDropped(api.trace.setSpan(api.ROOT_CONTEXT, ended)), false);
+});

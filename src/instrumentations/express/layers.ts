@@ -26,6 +26,7 @@ import { activeContext, withContext } from '../../kit/active-context';
 import { errorTypeForError, recordError } from '../../kit/errors';
 import { handOver } from '../../sdk/attributes';
 import { contextWithSpan } from '../../sdk/linked-context';
+import { childSpansAreDropped } from '../../sdk/samplers';
 import { endWithResponse, setRoute, webRecordOf, type ResponseEnding, type WebRecord } from '../http-shared/web-record';
 import { declaredPathOf, joinTemplates, templateOf, type DeclaredPath } from './route-paths';
 
@@ -160,7 +161,8 @@ export function runLayer(
   const parent = activeContext();
   let span: Span | undefined;
   let spanContext: Context = parent;
-  if (settings.internalSpans) {
+  // A sampled-out request gets its route and mounts, not spans that would be dropped.
+  if (settings.internalSpans && !childSpansAreDropped(parent)) {
     span = tracer.startSpan(
       name,
       {

@@ -25,6 +25,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activeContext, withContext } from '../../kit/active-context';
 import { errorTypeForError, recordError } from '../../kit/errors';
 import { contextWithSpan } from '../../sdk/linked-context';
+import { childSpansAreDropped } from '../../sdk/samplers';
 import { endWithResponse, setRoute, webRecordOf } from '../http-shared/web-record';
 
 export const ATTR_FASTIFY_TYPE = 'fastify.type';
@@ -119,6 +120,8 @@ function traced(tracer: Tracer, fn: AnyFunction, name: string, attributes: Recor
     const record = request === undefined ? undefined : webRecordOf(request.raw);
     if (record === undefined) return fn.apply(this, args);
     const parent = activeContext();
+    // A sampled-out request: its span would be dropped, so fastify runs the function as it is.
+    if (childSpansAreDropped(parent)) return fn.apply(this, args);
     const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
     let ended = false;
     const end = (error?: unknown): void => {
