@@ -37,6 +37,31 @@ test('an async hook gets fastify\'s own next, untouched, and its span ends with 
   assert.deepEqual(ended, ['hook - onRequest - requestId']);
 });
 
+test('an async hook or handler hands fastify the promise of the original itself, and looks like it', async () => {
+  ended.length = 0;
+  const { tracedHandler } = require('../../dist/instrumentations/fastify/spans.js');
+  let promise;
+  const original = function authenticate(request, reply) {
+    promise = (async () => 'ok')();
+    return promise;
+  };
+  // An async function that returns a promise made elsewhere, so the identity below means something.
+  Object.setPrototypeOf(original, Object.getPrototypeOf(async () => {}));
+  const hook = tracedHook(tracer, 'onRequest', original);
+  const handler = tracedHandler(tracer, '/users/:id', async function getUser(request) {
+    return request;
+  });
+  for (const [wrapped, name, length] of [[hook, 'authenticate', 2], [handler, 'getUser', 1]]) {
+    // fastify validates both by these: an async hook of arity 3 is refused, a callback one gets done.
+    assert.deepEqual([wrapped.constructor.name, wrapped.name, wrapped.length], ['AsyncFunction', name, length]);
+  }
+  const result = hook(tracedRequest(), {});
+  assert.equal(result, promise, 'no promise of ours in between: fastify waits on the original\'s, as without the agent');
+  assert.equal(await result, 'ok');
+  await new Promise(setImmediate);
+  assert.deepEqual(ended, ['hook - onRequest - authenticate']);
+});
+
 test('a callback hook gets a done that ends its span first, then calls fastify\'s', () => {
   ended.length = 0;
   const calls = [];
