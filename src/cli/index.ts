@@ -4,10 +4,13 @@
  * preload in the child does all of that, so `node --import otel-instrument/register` behaves
  * the same as the CLI.
  */
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { VERSION } from '../version';
+import { parseCommonCase } from './common-case';
 import { FLAGS, envForFlag, flagHelp } from './flags';
 import { runCommand } from './run-command';
+
+type Commander = typeof import('commander');
 
 /** Wrong usage (missing command, unknown flag, missing value): the conventional exit code. */
 export const USAGE_EXIT_CODE = 2;
@@ -32,7 +35,7 @@ function usageError(output: CliOutput, message: string): ParsedArguments {
   return { kind: 'exit', exitCode: USAGE_EXIT_CODE };
 }
 
-function buildProgram(output: CliOutput, onFlag: (flagName: string, value: string) => void): Command {
+function buildProgram({ Command, Option }: Commander, output: CliOutput, onFlag: (flagName: string, value: string) => void): Command {
   const program = new Command('otel-instrument')
     .usage('[flags] <command> [args...]\n       otel-instrument bootstrap [dir] [--json] [--action requirements] [--strict]')
     .description(
@@ -70,8 +73,17 @@ function buildProgram(output: CliOutput, onFlag: (flagName: string, value: strin
 
 /** Parse argv (without node and the script). Pure apart from writing help/errors to `output`. */
 export function parseArguments(args: readonly string[], output: CliOutput = defaultOutput): ParsedArguments {
+  const common = parseCommonCase(args);
+  if (common !== undefined) return { kind: 'run', command: common.command, envOverrides: common.envOverrides };
+  return parseWithCommander(args, output);
+}
+
+/** Every command line, help, version and usage errors included (../../test/unit/cli-flags.test.mjs compares the two). */
+export function parseWithCommander(args: readonly string[], output: CliOutput = defaultOutput): ParsedArguments {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const commander = require('commander') as Commander;
   const envOverrides: Record<string, string> = {};
-  const program = buildProgram(output, (flagName, value) => {
+  const program = buildProgram(commander, output, (flagName, value) => {
     const env = envForFlag(flagName);
     // Later occurrences win, whichever spelling they use.
     if (env !== undefined) envOverrides[env] = value;
@@ -80,7 +92,7 @@ export function parseArguments(args: readonly string[], output: CliOutput = defa
   try {
     program.parse([...args], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (err instanceof commander.CommanderError) {
       // Help and version end in a CommanderError too, with exit code 0.
       return { kind: 'exit', exitCode: err.exitCode === 0 ? 0 : USAGE_EXIT_CODE };
     }

@@ -11,9 +11,6 @@ import { log } from '../log';
 import { unsupportedNodeMessage } from '../node-support';
 import { canExec, execCommand } from './exec-command';
 import { resolveCommand } from './resolve-command';
-import { spawnCommand } from './spawn-command';
-
-export { exitCodeFor } from './spawn-command';
 
 /** file:// URL of dist/register.mjs. A URL needs no quoting in NODE_OPTIONS even with spaces (%20). */
 export function registerModuleUrl(): string {
@@ -59,5 +56,7 @@ export function runCommand(command: readonly string[], envOverrides: Readonly<Re
     process.exit(resolved.exitCode);
   }
   if (readLauncherMode(env) === 'exec' && canExec()) execCommand(resolved.path, command, env);
-  else spawnCommand(resolved.path, command, env);
+  // Required only here: node:child_process brings node:net, the streams and dgram, ~30
+  // builtins the exec path never uses.
+  else (require('./spawn-command') as typeof import('./spawn-command')).spawnCommand(resolved.path, command, env);
 }

@@ -8,7 +8,8 @@ const require = createRequire(import.meta.url);
 const { parseArguments, USAGE_EXIT_CODE } = require('../../dist/cli/index.js');
 const { FLAGS, snakeFlagName, kebabFlagName } = require('../../dist/cli/flags.js');
 const { SETTINGS } = require('../../dist/config/settings.js');
-const { nodeOptionsWithPreload, exitCodeFor } = require('../../dist/cli/run-command.js');
+const { nodeOptionsWithPreload } = require('../../dist/cli/run-command.js');
+const { exitCodeFor } = require('../../dist/cli/spawn-command.js');
 
 function parse(args) {
   let out = '';
@@ -135,4 +136,51 @@ test('exit codes: the child code, or 128+n for a signal', () => {
   assert.equal(exitCodeFor(null, 'SIGKILL'), 137);
   assert.equal(exitCodeFor(null, 'SIGTERM'), 143);
   assert.equal(exitCodeFor(null, 'SIGINT'), 130);
+});
+
+test('the common command line is parsed without commander, exactly as commander parses it', () => {
+  const { parseCommonCase } = require('../../dist/cli/common-case.js');
+  const { parseWithCommander } = require('../../dist/cli/index.js');
+  const quiet = { out: () => {}, err: () => {} };
+  const samples = [
+    ['node', 'app.js'],
+    ['--service_name', 'orders', 'node', 'app.js', '--port', '3000'],
+    ['--service-name', 'a', '--service_name', 'b', 'node', 'app.js'],
+    ['--service_name=orders', '--traces_exporter=console', 'npm', 'start'],
+    ['--service_name=', 'node', '-e', '0'],
+    ['--resource_attributes', 'a=b,c=d', 'node', '--import', 'x.mjs', 'app.mjs', '--', '-h'],
+    ['--service_name', '--help', 'node', 'app.js'],
+    ['--service_name', '-v', 'node'],
+    ['-', 'x'],
+    ['./server', '--service_name', 'not ours'],
+    // Not the common case: commander answers, the common parser stands aside.
+    ['--help'], ['-h', 'node'], ['--version'], ['-v'], ['--nope', 'x', 'node'], ['-s', 'x', 'node'],
+    ['--service_name'], ['--service_name', 'x'], [], ['--', 'node', 'app.js'], ['--'],
+    ['bootstrap'], ['--service_name', 'x', 'bootstrap', '--json'], ['--=x', 'node'],
+  ];
+  let common = 0;
+  for (const args of samples) {
+    const fast = parseCommonCase(args);
+    if (fast === undefined) continue;
+    common++;
+    assert.deepEqual({ kind: 'run', ...fast }, parseWithCommander(args, quiet), args.join(' '));
+  }
+  assert.equal(common, 10);
+});
+
+test('a common command line does not load commander, nor node:child_process', () => {
+  const { execFileSync } = require('node:child_process');
+  const program = `
+    const { parseArguments } = require(${JSON.stringify(require.resolve('../../dist/cli/index.js'))});
+    const parsed = parseArguments(['--service_name', 'orders', 'node', 'app.js']);
+    const commander = Object.keys(require.cache).filter((f) => f.includes('/node_modules/commander/'));
+    const childProcess = process.moduleLoadList.includes('NativeModule child_process');
+    console.log(JSON.stringify({ parsed, commander, childProcess }));`;
+  const { parsed, commander, childProcess } = JSON.parse(execFileSync(process.execPath, ['-e', program], { encoding: 'utf8' }));
+  assert.deepEqual(parsed, { kind: 'run', command: ['node', 'app.js'], envOverrides: { OTEL_SERVICE_NAME: 'orders' } });
+  assert.deepEqual(commander, []);
+  // Nor node:child_process (and the ~30 builtins it brings), which only the spawn path needs.
+  assert.equal(childProcess, false);
+  const help = execFileSync(process.execPath, [require.resolve('../../bin/otel-instrument.js'), '--help'], { encoding: 'utf8' });
+  assert.match(help, /--service_name <value>/, 'help still comes from commander');
 });
