@@ -21,6 +21,7 @@ import {
   type RetryStopper,
   type Verdict,
 } from './retry';
+import { requestHead, type Http1Pool } from './http1-connection';
 
 /** Collectors answer with a short status; anything longer is noise we refuse to buffer. */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
@@ -29,6 +30,11 @@ export interface PostTarget {
   readonly url: URL;
   readonly agent: http.Agent;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * For an `http:` URL: the kept-alive sockets that POST without node:http
+   * (./http1-connection.ts); `agent` is then used only for a request it cannot write.
+   */
+  readonly pool?: Http1Pool;
 }
 
 export type AttemptOutcome =
@@ -97,6 +103,8 @@ export function sendOnce(
   timeoutMs: number,
   progress?: SendProgress,
 ): Promise<AttemptOutcome> {
+  const head = target.pool === undefined ? undefined : requestHead(target.url, target.headers);
+  if (head !== undefined) return sendOnPool(target.pool!, head, body, timeoutMs, progress);
   return new Promise((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -164,6 +172,32 @@ export function sendOnce(
       });
     });
     req.end(body);
+  });
+}
+
+/** sendOnce on a pool's socket (./http1-connection.ts): the same outcomes, the same bounds. */
+function sendOnPool(pool: Http1Pool, head: string, body: Uint8Array, timeoutMs: number, progress?: SendProgress): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (outcome: AttemptOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const budgetMs = Math.max(0, timeoutMs);
+    const timer = setTimeout(() => {
+      finish({ kind: 'error', error: timeoutError(budgetMs) });
+      request.abort();
+    }, budgetMs);
+    timer.unref();
+    const request = pool.post(head, body, MAX_RESPONSE_BODY_BYTES, {
+      onResponse: ({ statusCode, headers, body: answer }) => finish({ kind: 'response', statusCode, headers, body: answer }),
+      onError: (error, stale) => finish({ kind: 'error', error, staleSocket: stale }),
+      onWritten: () => {
+        if (progress !== undefined) progress.written = true;
+      },
+    });
   });
 }
 

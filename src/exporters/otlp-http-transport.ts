@@ -10,6 +10,7 @@ import { log } from '../log';
 import { gzipAsync, gzipSync } from './gzip';
 import type { OtlpConfig } from '../config/types';
 import { bodySnippet, describeFailure, isSuccess, postWithRetry, type PostTarget } from './http-transport';
+import { Http1Pool } from './http1-connection';
 import type { OtlpTransport, SendOutcome, SendProgress } from './otlp-exporter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryStopper } from './retry';
 import { sendSync, type SyncSendResult, type TlsMaterial } from './sync-send';
@@ -27,6 +28,7 @@ export class OtlpHttpTransport implements OtlpTransport {
   private readonly url: URL | undefined;
   private readonly headers: Readonly<Record<string, string>>;
   private agent: http.Agent | undefined;
+  private pool: Http1Pool | undefined;
   private readonly tls: TlsMaterial;
   private readonly retryPolicy: RetryPolicy;
 
@@ -68,7 +70,9 @@ export class OtlpHttpTransport implements OtlpTransport {
       url.protocol === 'https:'
         ? new (require('node:https') as typeof import('node:https')).Agent({ keepAlive: true, ...this.tls })
         : new (require('node:http') as typeof import('node:http')).Agent({ keepAlive: true });
-    return { url, agent: this.agent, headers: this.headers };
+    // Plain HTTP goes out without node:http's client, which shares its code with the app's server (./http1-connection.ts).
+    if (url.protocol === 'http:') this.pool ??= new Http1Pool(url);
+    return { url, agent: this.agent, headers: this.headers, pool: this.pool };
   }
 
   async send(encoded: Uint8Array, progress: SendProgress, stopper: RetryStopper): Promise<SendOutcome> {
@@ -102,5 +106,6 @@ export class OtlpHttpTransport implements OtlpTransport {
 
   close(): void {
     this.agent?.destroy();
+    this.pool?.destroy();
   }
 }
