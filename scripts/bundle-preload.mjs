@@ -139,7 +139,7 @@ export async function bundlePreload(root) {
   renamedFunctionNames(bundle);
   writeFileSync(join(dist, BUNDLE), bundle);
   // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
-  const id = createHash('sha256').update(readFileSync(join(dist, BUNDLE))).digest('hex').slice(0, 16);
+  const id = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
   appendFileSync(join(dist, BUNDLE), `// otel-instrument bundle ${id}\n`);
 }
 

@@ -21,18 +21,19 @@ import {
   type RetryStopper,
   type Verdict,
 } from './retry';
-import { requestHead, type Http1Pool } from './http1-connection';
+import type { Http1Pool } from './http1-connection';
 
 /** Collectors answer with a short status; anything longer is noise we refuse to buffer. */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 
 export interface PostTarget {
   readonly url: URL;
-  readonly agent: http.Agent;
+  /** node:http(s)'s (keep-alive) agent, for a target without `pool`. */
+  readonly agent?: http.Agent;
   readonly headers: Readonly<Record<string, string>>;
   /**
-   * For an `http:` URL: the kept-alive sockets that POST without node:http
-   * (./http1-connection.ts); `agent` is then used only for a request it cannot write.
+   * For an `http:` URL whose headers can be written as they are: the kept-alive sockets that
+   * POST without node:http (./http1-connection.ts).
    */
   readonly pool?: Http1Pool;
 }
@@ -97,24 +98,44 @@ export interface SendProgress {
   written: boolean;
 }
 
+type Finish = (outcome: AttemptOutcome) => void;
+
+/**
+ * One attempt, settled once: by what `start` reports through `finish`, or with ETIMEDOUT after
+ * timeoutMs, when the request is aborted with that error. `start` begins the request and returns
+ * how to abort it, or undefined when it finished at once (a request that could not be made).
+ */
+function attemptWithin(timeoutMs: number, start: (finish: Finish, isSettled: () => boolean) => ((error: Error) => void) | undefined): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish: Finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(outcome);
+    };
+    const abort = start(finish, () => settled);
+    if (abort === undefined || settled) return;
+    const budgetMs = Math.max(0, timeoutMs);
+    timer = setTimeout(() => {
+      const error = timeoutError(budgetMs);
+      finish({ kind: 'error', error });
+      abort(error);
+    }, budgetMs);
+    timer.unref();
+  });
+}
+
 export function sendOnce(
   target: PostTarget,
   body: Uint8Array,
   timeoutMs: number,
   progress?: SendProgress,
 ): Promise<AttemptOutcome> {
-  const head = target.pool === undefined ? undefined : requestHead(target.url, target.headers);
-  if (head !== undefined) return sendOnPool(target.pool!, head, body, timeoutMs, progress);
-  return new Promise((resolve) => {
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (outcome: AttemptOutcome): void => {
-      if (settled) return;
-      settled = true;
-      if (timer !== undefined) clearTimeout(timer);
-      resolve(outcome);
-    };
-
+  const pool = target.pool;
+  if (pool !== undefined) return attemptWithin(timeoutMs, (finish) => sendOnPool(pool, body, finish, progress));
+  return attemptWithin(timeoutMs, (finish, isSettled) => {
     let req: http.ClientRequest;
     try {
       // node:https is loaded only for an https endpoint (~5 ms of start-up otherwise).
@@ -129,16 +150,8 @@ export function sendOnce(
       });
     } catch (err) {
       finish({ kind: 'error', error: asErrno(err) });
-      return;
+      return undefined;
     }
-
-    const budgetMs = Math.max(0, timeoutMs);
-    timer = setTimeout(() => {
-      const error = timeoutError(budgetMs);
-      finish({ kind: 'error', error });
-      req.destroy(error);
-    }, budgetMs);
-    timer.unref();
 
     // A keep-alive agent re-refs a socket when it reuses it, so unref on every assignment.
     req.on('socket', (socket) => socket.unref());
@@ -152,7 +165,7 @@ export function sendOnce(
       const done = (): void =>
         finish({ kind: 'response', statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) });
       res.on('data', (chunk: Buffer) => {
-        if (settled) return;
+        if (isSettled()) return;
         const room = MAX_RESPONSE_BODY_BYTES - size;
         if (chunk.length < room) {
           chunks.push(chunk);
@@ -172,33 +185,20 @@ export function sendOnce(
       });
     });
     req.end(body);
+    return (error) => req.destroy(error);
   });
 }
 
-/** sendOnce on a pool's socket (./http1-connection.ts): the same outcomes, the same bounds. */
-function sendOnPool(pool: Http1Pool, head: string, body: Uint8Array, timeoutMs: number, progress?: SendProgress): Promise<AttemptOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (outcome: AttemptOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const budgetMs = Math.max(0, timeoutMs);
-    const timer = setTimeout(() => {
-      finish({ kind: 'error', error: timeoutError(budgetMs) });
-      request.abort();
-    }, budgetMs);
-    timer.unref();
-    const request = pool.post(head, body, MAX_RESPONSE_BODY_BYTES, {
-      onResponse: ({ statusCode, headers, body: answer }) => finish({ kind: 'response', statusCode, headers, body: answer }),
-      onError: (error, stale) => finish({ kind: 'error', error, staleSocket: stale }),
-      onWritten: () => {
-        if (progress !== undefined) progress.written = true;
-      },
-    });
+/** The request on a pool's socket (./http1-connection.ts): the same outcomes as node:http's. */
+function sendOnPool(pool: Http1Pool, body: Uint8Array, finish: Finish, progress?: SendProgress): (error: Error) => void {
+  const request = pool.post(body, MAX_RESPONSE_BODY_BYTES, {
+    onResponse: ({ statusCode, headers, body: answer }) => finish({ kind: 'response', statusCode, headers, body: answer }),
+    onError: (error, stale) => finish({ kind: 'error', error, staleSocket: stale }),
+    onWritten: () => {
+      if (progress !== undefined) progress.written = true;
+    },
   });
+  return () => request.abort();
 }
 
 /**

@@ -200,12 +200,12 @@ class Connection {
   private reader: ResponseReader | undefined;
   private callbacks: ConnectionCallbacks | undefined;
 
-  constructor(url: URL, maxBody: number, private readonly onIdle: (connection: Connection) => void) {
+  constructor(url: URL, private readonly onIdle: (connection: Connection) => void) {
     const net = require('node:net') as typeof import('node:net');
     this.socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) });
     this.socket.unref();
     this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk, maxBody));
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (error: NodeJS.ErrnoException) => this.fail(error));
     this.socket.on('close', () => this.fail(codedError('socket hang up', 'ECONNRESET')));
@@ -225,7 +225,7 @@ class Connection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer, maxBody: number): void {
+  private onData(chunk: Buffer): void {
     const reader = this.reader;
     const callbacks = this.callbacks;
     if (reader === undefined || callbacks === undefined) {
@@ -281,14 +281,24 @@ export class Http1Pool {
   private readonly idle: Connection[] = [];
   private readonly open = new Set<Connection>();
 
-  constructor(private readonly url: URL) {}
+  private constructor(
+    private readonly url: URL,
+    /** Every request's head up to its Content-Length: the endpoint's headers do not change. */
+    private readonly head: string,
+  ) {}
+
+  /** The pool for `url`, or undefined when `headers` cannot be written as they are (node:http then refuses them as before). */
+  static create(url: URL, headers: Readonly<Record<string, string>>): Http1Pool | undefined {
+    const head = requestHead(url, headers);
+    return head === undefined ? undefined : new Http1Pool(url, head);
+  }
 
   /** Sends one request; returns a handle that aborts it (the socket is destroyed). */
-  post(head: string, body: Uint8Array, maxBody: number, callbacks: ConnectionCallbacks): { abort(): void } {
+  post(body: Uint8Array, maxBody: number, callbacks: ConnectionCallbacks): { abort(): void } {
     let connection = this.idle.pop();
     while (connection !== undefined && connection.socket.destroyed) connection = this.idle.pop();
     if (connection === undefined) {
-      connection = new Connection(this.url, maxBody, (c) => {
+      connection = new Connection(this.url, (c) => {
         if (!c.socket.destroyed) this.idle.push(c);
       });
       const created = connection;
@@ -300,7 +310,7 @@ export class Http1Pool {
       });
     }
     const used = connection;
-    used.send(head, body, maxBody, callbacks);
+    used.send(this.head, body, maxBody, callbacks);
     return { abort: () => used.destroy() };
   }
 

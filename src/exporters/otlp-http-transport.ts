@@ -28,7 +28,8 @@ export class OtlpHttpTransport implements OtlpTransport {
   private readonly url: URL | undefined;
   private readonly headers: Readonly<Record<string, string>>;
   private agent: http.Agent | undefined;
-  private pool: Http1Pool | undefined;
+  /** Plain HTTP goes out without node:http's client, which shares its code with the app's server (./http1-connection.ts). */
+  private readonly pool: Http1Pool | undefined;
   private readonly tls: TlsMaterial;
   private readonly retryPolicy: RetryPolicy;
 
@@ -58,6 +59,7 @@ export class OtlpHttpTransport implements OtlpTransport {
       url = undefined;
     }
     this.url = url;
+    this.pool = url?.protocol === 'http:' ? Http1Pool.create(url, this.headers) : undefined;
   }
 
   get usable(): boolean {
@@ -66,13 +68,12 @@ export class OtlpHttpTransport implements OtlpTransport {
 
   private postTarget(): PostTarget {
     const url = this.url!;
+    if (this.pool !== undefined) return { url, headers: this.headers, pool: this.pool };
     this.agent ??=
       url.protocol === 'https:'
         ? new (require('node:https') as typeof import('node:https')).Agent({ keepAlive: true, ...this.tls })
         : new (require('node:http') as typeof import('node:http')).Agent({ keepAlive: true });
-    // Plain HTTP goes out without node:http's client, which shares its code with the app's server (./http1-connection.ts).
-    if (url.protocol === 'http:') this.pool ??= new Http1Pool(url);
-    return { url, agent: this.agent, headers: this.headers, pool: this.pool };
+    return { url, agent: this.agent, headers: this.headers };
   }
 
   async send(encoded: Uint8Array, progress: SendProgress, stopper: RetryStopper): Promise<SendOutcome> {

@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 
 const require = createRequire(import.meta.url);
-const http = require('node:http');
 const { sendOnce, MAX_RESPONSE_BODY_BYTES } = require('../../dist/exporters/http-transport.js');
 const { Http1Pool, requestHead } = require('../../dist/exporters/http1-connection.js');
 
@@ -46,9 +45,10 @@ async function rawServer(t, answers) {
     server.close();
   });
   const url = new URL(`http://127.0.0.1:${server.address().port}/v1/traces?x=1`);
-  const pool = new Http1Pool(url);
+  const headers = { 'content-type': 'application/x-protobuf', 'x-tenant': 'a b' };
+  const pool = Http1Pool.create(url, headers);
   t.after(() => pool.destroy());
-  const target = { url, agent: new http.Agent(), headers: { 'content-type': 'application/x-protobuf', 'x-tenant': 'a b' }, pool };
+  const target = { url, headers, pool };
   return { target, requests, send: (body = Buffer.from('spans'), timeoutMs = 2000) => sendOnce(target, body, timeoutMs) };
 }
 
@@ -112,7 +112,7 @@ test("node:http's error codes: not HTTP, cut short, closed unanswered, timed out
   const port = closed.address().port;
   closed.close();
   const url = new URL(`http://127.0.0.1:${port}/v1/traces`);
-  const refused = await sendOnce({ url, agent: new http.Agent(), headers: {}, pool: new Http1Pool(url) }, Buffer.from('x'), 1000);
+  const refused = await sendOnce({ url, headers: {}, pool: Http1Pool.create(url, {}) }, Buffer.from('x'), 1000);
   assert.equal(refused.error.code, 'ECONNREFUSED');
 });
 
@@ -131,5 +131,6 @@ test('a header that cannot be written as it is goes to node:http, which refuses 
   const url = new URL('http://127.0.0.1:1/v1/traces');
   assert.equal(requestHead(url, { 'x-bad': 'a\r\nInjected: 1' }), undefined);
   assert.equal(requestHead(url, { 'bad name': 'a' }), undefined);
+  assert.equal(Http1Pool.create(url, { 'x-bad': 'a\r\nInjected: 1' }), undefined, 'no pool: the transport sends through node:http');
   assert.match(requestHead(url, { 'x-ok': 'é and tabs\tok' }), /x-ok: é and tabs\tok\r\n$/);
 });
