@@ -12,7 +12,7 @@
  * source's length, not its content). Where that directory is read-only, nothing is cached and
  * nothing is said. One file per build of the bundle, Node.js version, architecture and command
  * line flags (V8 rejects a cache made under other flags; per-flags files keep two ways of
- * running from rewriting each other's).
+ * running from rewriting each other's), at most MAX_CACHE_FILES of them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -35,10 +35,32 @@ function shortHash(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Cache files kept per build: one per way of running, and a bound on the odd ones out. */
+const MAX_CACHE_FILES = 8;
+
+/** Flags that take the code to run as their value: `node -e '…'` is not another way of running. */
+const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print']);
+
+/** The command line flags that name a cache file: execArgv without the code of -e / -p. */
+export function cacheKeyFlags(execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.startsWith('--') && arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    if (CODE_FLAGS.has(name)) {
+      flags.push(name);
+      if (name === arg && i + 1 < execArgv.length) i++;
+      continue;
+    }
+    flags.push(arg);
+  }
+  return flags;
+}
+
 function cacheFileFor(source: string): string | undefined {
   const buildId = BUILD_ID.exec(source.slice(-64))?.[1];
   if (buildId === undefined) return undefined;
-  const flags = shortHash(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`);
+  const flags = shortHash(`${cacheKeyFlags(process.execArgv).join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`);
   return path.join(CACHE_DIR, `${buildId}-${process.version}-${process.arch}-${flags}.bin`);
 }
 
@@ -54,9 +76,16 @@ function readCache(file: string): Buffer | undefined {
 function writeCache(script: vm.Script, file: string): void {
   try {
     fs.mkdirSync(CACHE_DIR, { recursive: true });
-    // Other builds' caches can never be used again.
+    // Other builds' caches can never be used again; of this build's, the oldest go past the bound.
     const buildId = path.basename(file).slice(0, 16);
-    for (const name of fs.readdirSync(CACHE_DIR)) if (!name.startsWith(buildId)) fs.rmSync(path.join(CACHE_DIR, name), { force: true });
+    const kept: Array<{ name: string; mtimeMs: number }> = [];
+    for (const name of fs.readdirSync(CACHE_DIR)) {
+      const entry = path.join(CACHE_DIR, name);
+      if (!name.startsWith(buildId)) fs.rmSync(entry, { force: true });
+      else if (entry !== file) kept.push({ name, mtimeMs: fs.statSync(entry, { throwIfNoEntry: false })?.mtimeMs ?? 0 });
+    }
+    kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { name } of kept.slice(MAX_CACHE_FILES - 1)) fs.rmSync(path.join(CACHE_DIR, name), { force: true });
     // Renamed into place: a process starting meanwhile reads the old file or the whole new one.
     const partial = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(partial, script.createCachedData());
@@ -82,8 +111,23 @@ function compileAndRun(): Preload {
   const script = new vm.Script(WRAPPER[0] + source + WRAPPER[1], { filename: BUNDLE, cachedData });
   const module = { exports: {} as Preload };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, __dirname);
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    setImmediate(() => writeCache(script, cacheFile)).unref();
-  }
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) writeCacheSoon(script, cacheFile);
   return module.exports;
+}
+
+/**
+ * After start-up, at the loop's first turn; or at exit, for a process that never gets there (a
+ * script that exits as soon as it is done, `-e 0`, an app that calls process.exit() as it
+ * starts): without that, such a process compiled the whole bundle on every start. Once.
+ */
+function writeCacheSoon(script: vm.Script, file: string): void {
+  let written = false;
+  const writeOnce = (): void => {
+    if (written) return;
+    written = true;
+    process.removeListener('exit', writeOnce);
+    writeCache(script, file);
+  };
+  setImmediate(writeOnce).unref();
+  process.once('exit', writeOnce);
 }

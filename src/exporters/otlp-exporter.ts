@@ -12,7 +12,6 @@ import { context } from '@opentelemetry/api';
 import { log } from '../log';
 import { suppressTracing } from '../sdk/suppress-tracing';
 import { ExportResultCode, type ExportResult } from '../sdk/types';
-import { parsePartialSuccess, UNREADABLE } from './partial-success';
 import { RetryStopper } from './retry';
 import type { SyncSendResult } from './sync-send';
 
@@ -175,9 +174,11 @@ export class OtlpExporter<Batch extends object> {
 
   private checkPartialSuccess(body: Buffer, isJson: boolean): void {
     if (this.warnedPartialSuccess || body.length === 0) return;
-    const partial = parsePartialSuccess(body, isJson);
+    // Required here: an answer that says anything is rare, and start-up need not load its reader.
+    const answers = require('./partial-success') as typeof import('./partial-success');
+    const partial = answers.parsePartialSuccess(body, isJson);
     if (partial === undefined) return;
-    if (partial === UNREADABLE) {
+    if (partial === answers.UNREADABLE) {
       // A web server or proxy that answers 200 to any POST swallows every span without a word.
       log.warnOnce(
         'OTELI_W_EXPORT_RESPONSE',

@@ -1,12 +1,11 @@
 /**
  * The OTLP span exporter: the trace signal (ExportTraceServiceRequest) over the transport the
- * protocol names.
+ * protocol names. The encoders and the transport load at the first export (./create-transport.ts
+ * says why).
  */
 import type { OtlpConfig } from '../config/types';
 import type { PreparedSpan, ReadableSpan, SpanExporter } from '../sdk/types';
-import { encodeTraceRequestJson } from './otlp-json-encoder';
-import { encodeTraceRequestProto, prepareSpansProto } from './otlp-proto-encoder';
-import { createOtlpTransport } from './create-transport';
+import { createOtlpTransportWhenUsed } from './create-transport';
 import { OtlpExporter, type OtlpSignal } from './otlp-exporter';
 import type { TransportOptions } from './otlp-http-transport';
 
@@ -14,20 +13,26 @@ export const TRACE_SERVICE_PATH = '/opentelemetry.proto.collector.trace.v1.Trace
 
 type SpanBatch = readonly ReadableSpan[];
 
+let protoEncoder: typeof import('./otlp-proto-encoder') | undefined;
+const proto = (): typeof import('./otlp-proto-encoder') => (protoEncoder ??= require('./otlp-proto-encoder') as typeof import('./otlp-proto-encoder'));
+
 const TRACES: OtlpSignal<SpanBatch> = {
   items: 'spans',
   count: (spans) => spans.length,
-  encodeProto: encodeTraceRequestProto,
-  encodeJson: encodeTraceRequestJson,
+  encodeProto: (spans) => proto().encodeTraceRequestProto(spans),
+  encodeJson: (spans) => (require('./otlp-json-encoder') as typeof import('./otlp-json-encoder')).encodeTraceRequestJson(spans),
 };
+
+/** Over protobuf, spans are encoded as they queue, a few dozen at a time (SpanExporter.prepare). */
+const prepareSpans = (spans: readonly ReadableSpan[]): PreparedSpan[] => proto().prepareSpansProto(spans);
 
 export class OtlpTraceExporter extends OtlpExporter<SpanBatch> implements SpanExporter {
   /** Over protobuf (http/protobuf, gRPC): spans are encoded as they queue, a few dozen at a time. */
   readonly prepare: ((spans: readonly ReadableSpan[]) => PreparedSpan[]) | undefined;
 
   constructor(config: OtlpConfig, options: TransportOptions = {}) {
-    const transport = createOtlpTransport(config, TRACE_SERVICE_PATH, options);
+    const transport = createOtlpTransportWhenUsed(config, TRACE_SERVICE_PATH, options);
     super(TRACES, transport);
-    this.prepare = transport.format === 'protobuf' ? prepareSpansProto : undefined;
+    this.prepare = transport.format === 'protobuf' ? prepareSpans : undefined;
   }
 }

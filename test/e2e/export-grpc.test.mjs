@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { startGrpcReceiver, startRawGrpcServer, answerOk, answerTrailersOnly, never } from '../helpers/otlp-grpc-receiver.mjs';
 import { httpGet } from '../helpers/http-get.mjs';
+import { startReceiver } from '../helpers/otlp-receiver.mjs';
 import { hasOpenssl, makeCertificateAuthority } from '../helpers/tls.mjs';
 import { runCli, spawnCli, FIXTURES } from '../helpers/run-cli.mjs';
 
@@ -296,17 +297,26 @@ test('grpc: host:port without a scheme and OTEL_EXPORTER_OTLP_INSECURE=true is p
   await receiver.waitForSpans(2);
 });
 
-test('node:http2 and the gRPC transport load only when gRPC is chosen', async (t) => {
+test('node:http2 and the gRPC transport load only when gRPC is chosen, and no transport before the first export', async (t) => {
   const receiver = await startGrpcReceiver();
   t.after(() => receiver.close());
-  const loadedWith = async (env) => {
-    const run = await runCli(['node', fixture('print-require-cache.js')], { env });
+  const collector = await startReceiver();
+  t.after(() => collector.close());
+  const loadedWith = async (env, ...args) => {
+    const run = await runCli(['node', fixture('print-require-cache.js'), ...args], { env: { OTEL_METRICS_EXPORTER: 'none', ...env } });
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(run.stdout);
   };
-  const overHttp = await loadedWith({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+  const TRANSPORTS = /exporters\/(otlp-http-transport|otlp-grpc-transport|grpc-transport|http-transport)\.js/;
+  for (const env of [{ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }, grpcEnv(receiver.url)]) {
+    const atStart = await loadedWith(env);
+    assert.deepEqual(atStart.filter((file) => TRANSPORTS.test(file)), [], 'no transport before there is anything to export');
+  }
+  const overHttp = await loadedWith({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }, '--after-export');
   assert.ok(overHttp.includes('exporters/otlp-http-transport.js'), overHttp.join());
   assert.ok(!overHttp.some((file) => /grpc/.test(file)), overHttp.join());
-  const overGrpc = await loadedWith(grpcEnv(receiver.url));
+  const overGrpc = await loadedWith(grpcEnv(receiver.url), '--after-export');
   assert.ok(overGrpc.includes('exporters/otlp-grpc-transport.js') && overGrpc.includes('exporters/grpc-transport.js'), overGrpc.join());
+  await collector.waitForSpans(1);
+  await receiver.waitForSpans(1);
 });

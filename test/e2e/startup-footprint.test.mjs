@@ -3,7 +3,8 @@
 // load at the first span, not at start; @opentelemetry/api runs from the preload's bundle, not as
 // ~45 files from node_modules. The preamble line does not create process.stderr (node:stream
 // and the rest of a stream's modules, ~2 ms), and the exit path does not load node:perf_hooks.
-// Through the CLI and both preload flags.
+// No exporter transport or encoder of ours runs before there is something to export (they were
+// 10M instructions of every `-e 0`). Through the CLI and both preload flags.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -20,6 +21,19 @@ const ENV = { OTEL_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0
 // whose worker and message ports are streams: there node:stream comes with the loader.
 const LOADER_THREAD = !IN_THREAD_ESM_LOADER;
 const STREAMS = ['stream', 'internal/streams/writable'];
+// Our modules that only an export needs: the transports, the encoders, the answer's reader.
+const EXPORT_MODULES = [
+  'exporters/otlp-http-transport.js',
+  'exporters/http-transport.js',
+  'exporters/http1-connection.js',
+  'exporters/sync-send.js',
+  'exporters/gzip.js',
+  'exporters/otlp-proto-encoder.js',
+  'exporters/protobuf-writer.js',
+  'exporters/otlp-json-encoder.js',
+  'exporters/otlp-metrics-encoder.js',
+  'exporters/partial-success.js',
+];
 
 const ROUTES = [
   { how: 'otel-instrument node app.js', run: () => runCli(['node', APP], { env: ENV }), loaderThread: LOADER_THREAD },
@@ -36,11 +50,13 @@ function footprint(stdout) {
 const bare = footprint((await runNode([APP])).stdout);
 
 for (const { how, run, loaderThread } of ROUTES) {
-  test(`${how}: no node:crypto, no node:perf_hooks, no node:stream and no @opentelemetry/api file loaded before the app runs, and no node:perf_hooks at exit`, async () => {
+  test(`${how}: no node:crypto, no node:perf_hooks, no node:stream, no @opentelemetry/api file and no exporter transport or encoder loaded before the app runs, and no node:perf_hooks at exit`, async () => {
     const result = await run();
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /\[otel-instrument\] otel-instrument \S+ service=/, 'the preamble was printed');
-    const { builtins, fromNodeModules, atExit } = footprint(result.stdout);
+    const { builtins, fromNodeModules, agentModules, atExit } = footprint(result.stdout);
+    assert.ok(agentModules.includes('exporters/otlp-trace-exporter.js'), `the agent ran from its bundle: ${agentModules.join(' ')}`);
+    assert.deepEqual(EXPORT_MODULES.filter((m) => agentModules.includes(m)), [], 'export modules loaded at start');
     // The agent did start: its context manager's builtin is there.
     assert.ok(builtins.includes('internal/async_local_storage/async_context_frame') || builtins.includes('async_hooks'), builtins.join(' '));
     const added = builtins.filter((b) => !bare.builtins.includes(b));
