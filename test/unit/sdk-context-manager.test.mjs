@@ -94,3 +94,56 @@ test('bind() leaves other values untouched; disable() forgets the active context
   // Usable again after disable.
   cm.with(ctxWith('y'), () => assert.equal(cm.active().getValue(KEY), 'y'));
 });
+
+// Node.js 24's AsyncLocalStorage#run (AsyncContextFrame) copies the frame twice per call; where
+// it does, with() switches frames through an AsyncResource instead (src/sdk/context-manager.ts).
+const { AsyncLocalStorage } = require('node:async_hooks');
+const { runCopiesFrames } = require('../../dist/sdk/context-manager.js');
+
+test('runCopiesFrames() reads how run() is built: two enterWith() calls, or not', () => {
+  class FrameStorage {
+    run(data, fn, ...args) {
+      const prior = this.getStore();
+      this.enterWith(data);
+      try {
+        return fn(...args);
+      } finally {
+        this.enterWith(prior);
+      }
+    }
+  }
+  class HookStorage {
+    run(store, fn, ...args) {
+      return fn(...args);
+    }
+  }
+  assert.equal(runCopiesFrames(FrameStorage), true);
+  assert.equal(runCopiesFrames(HookStorage), false);
+  assert.equal(runCopiesFrames({ prototype: { run: null } }), false);
+});
+
+test('with() calls AsyncLocalStorage#run only where run() does not copy frames, and behaves the same either way', async (t) => {
+  const copiesFrames = runCopiesFrames(); // before the mock replaces run()
+  const run = t.mock.method(AsyncLocalStorage.prototype, 'run');
+  const cm = new AsyncLocalStorageContextManager().enable();
+  const outer = ctxWith('outer');
+  const inner = ctxWith('inner');
+  const seen = [];
+  await cm.with(outer, async () => {
+    cm.with(inner, () => {
+      seen.push(cm.active().getValue(KEY));
+      setTimeout(() => seen.push(`timer ${cm.active().getValue(KEY)}`), 1);
+    });
+    seen.push(cm.active().getValue(KEY));
+    assert.throws(() => cm.with(inner, () => { throw new Error('thrown'); }), /thrown/);
+    seen.push(cm.active().getValue(KEY));
+    // The active context again: nothing to switch.
+    cm.with(outer, () => seen.push(cm.active().getValue(KEY)));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+  assert.deepEqual(seen, ['inner', 'outer', 'outer', 'outer', 'timer inner']);
+  assert.equal(cm.active(), api.ROOT_CONTEXT);
+  // The test runner has stores of its own: only the manager's count.
+  const ours = run.mock.calls.filter((call) => call.this === cm._storage).length;
+  assert.equal(ours === 0, copiesFrames, `run() called ${ours} times`);
+});
