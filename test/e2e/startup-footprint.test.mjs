@@ -21,7 +21,8 @@ const ENV = { OTEL_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0
 // whose worker and message ports are streams: there node:stream comes with the loader.
 const LOADER_THREAD = !IN_THREAD_ESM_LOADER;
 const STREAMS = ['stream', 'internal/streams/writable'];
-// Our modules that only an export needs: the transports, the encoders, the answer's reader.
+// Our modules that only an export needs (the transports, the encoders, the answer's reader), and
+// a propagator the configuration does not name.
 const EXPORT_MODULES = [
   'exporters/otlp-http-transport.js',
   'exporters/http-transport.js',
@@ -33,6 +34,8 @@ const EXPORT_MODULES = [
   'exporters/otlp-json-encoder.js',
   'exporters/otlp-metrics-encoder.js',
   'exporters/partial-success.js',
+  // Not in the default OTEL_PROPAGATORS.
+  'sdk/propagators/b3.js',
 ];
 
 const ROUTES = [
@@ -56,7 +59,7 @@ for (const { how, run, loaderThread } of ROUTES) {
     assert.match(result.stderr, /\[otel-instrument\] otel-instrument \S+ service=/, 'the preamble was printed');
     const { builtins, fromNodeModules, agentModules, atExit } = footprint(result.stdout);
     assert.ok(agentModules.includes('exporters/otlp-trace-exporter.js'), `the agent ran from its bundle: ${agentModules.join(' ')}`);
-    assert.deepEqual(EXPORT_MODULES.filter((m) => agentModules.includes(m)), [], 'export modules loaded at start');
+    assert.deepEqual(EXPORT_MODULES.filter((m) => agentModules.includes(m)), [], 'modules loaded at start that nothing needs yet');
     // The agent did start: its context manager's builtin is there.
     assert.ok(builtins.includes('internal/async_local_storage/async_context_frame') || builtins.includes('async_hooks'), builtins.join(' '));
     const added = builtins.filter((b) => !bare.builtins.includes(b));

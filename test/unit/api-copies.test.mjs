@@ -30,7 +30,7 @@ test('adoptApiCopy: ours, older, newer, prerelease', async (t) => {
   const api = require('@opentelemetry/api');
   const { registerGlobals, adoptApiCopy, sharesGlobal } = require(dist('agent/globals.js'));
   const { AsyncLocalStorageContextManager } = require(dist('sdk/context-manager.js'));
-  const { W3CTraceContextPropagator } = require(dist('sdk/propagators/index.js'));
+  const { W3CTraceContextPropagator } = require(dist('sdk/propagators/tracecontext.js'));
   const KEY = Symbol.for('opentelemetry.js.api.1');
   const noopSpan = () => api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
   const tracerProvider = { getTracer: () => ({ startSpan: noopSpan, startActiveSpan: (_n, fn) => fn(noopSpan()) }) };

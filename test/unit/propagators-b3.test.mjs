@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
 const core = require('@opentelemetry/core');
-const { B3SinglePropagator, B3MultiPropagator, B3_DEBUG_FLAG_KEY } = require('../../dist/sdk/propagators/index.js');
+const { B3SinglePropagator, B3MultiPropagator, B3_DEBUG_FLAG_KEY } = require('../../dist/sdk/propagators/b3.js');
 
 const single = new B3SinglePropagator();
 const multi = new B3MultiPropagator();

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
 const core = require('@opentelemetry/core');
-const { W3CBaggagePropagator } = require('../../dist/sdk/propagators/index.js');
+const { W3CBaggagePropagator } = require('../../dist/sdk/propagators/baggage.js');
 
 const ours = new W3CBaggagePropagator();
 const theirs = new core.W3CBaggagePropagator();

@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
-const { createPropagator, CompositePropagator, W3CTraceContextPropagator } = require('../../dist/sdk/propagators/index.js');
+const { createPropagator } = require('../../dist/sdk/propagators/index.js');
+const { CompositePropagator } = require('../../dist/sdk/propagators/composite.js');
+const { W3CTraceContextPropagator } = require('../../dist/sdk/propagators/tracecontext.js');
 const { setLogLevel } = require('../../dist/log.js');
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';

@@ -12,7 +12,7 @@ import { FC, anyText, oddChar, timeMs, trimOws } from '../helpers/header-arbitra
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
-const { W3CBaggagePropagator } = require('../../dist/sdk/propagators/index.js');
+const { W3CBaggagePropagator } = require('../../dist/sdk/propagators/baggage.js');
 
 const propagator = new W3CBaggagePropagator();
 const MAX_MEMBERS = 180;

@@ -11,7 +11,7 @@ import { FC, anyText, damaged, dash, idField, lowerHex, nonZeroHex, oddChar, pad
 
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
-const { W3CTraceContextPropagator } = require('../../dist/sdk/propagators/index.js');
+const { W3CTraceContextPropagator } = require('../../dist/sdk/propagators/tracecontext.js');
 
 const propagator = new W3CTraceContextPropagator();
 

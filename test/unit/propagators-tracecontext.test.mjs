@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
 const core = require('@opentelemetry/core');
-const { W3CTraceContextPropagator } = require('../../dist/sdk/propagators/index.js');
+const { W3CTraceContextPropagator } = require('../../dist/sdk/propagators/tracecontext.js');
 
 const ours = new W3CTraceContextPropagator();
 const theirs = new core.W3CTraceContextPropagator();

@@ -1,29 +1,24 @@
 /**
- * The propagators OTEL_PROPAGATORS can name, and the one factory the SDK calls with the parsed list.
+ * The propagators OTEL_PROPAGATORS can name, and the one factory the SDK calls with the parsed
+ * list. Each propagator's module loads only when the list names it (B3 is not in the default
+ * list): start-up pays for the configured ones alone. The classes themselves come from their own
+ * files (./tracecontext.ts, ./baggage.ts, ./b3.ts, ./composite.ts).
  */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { PropagatorName } from '../../config/types';
 import { log } from '../../log';
-import { B3MultiPropagator, B3SinglePropagator } from './b3';
-import { W3CBaggagePropagator } from './baggage';
 import { CompositePropagator } from './composite';
-import { W3CTraceContextPropagator } from './tracecontext';
-
-export { B3MultiPropagator, B3SinglePropagator, B3_DEBUG_FLAG_KEY } from './b3';
-export { W3CBaggagePropagator } from './baggage';
-export { CompositePropagator } from './composite';
-export { W3CTraceContextPropagator, W3CTraceState } from './tracecontext';
 
 function createOne(name: PropagatorName): TextMapPropagator | undefined {
   switch (name) {
     case 'tracecontext':
-      return new W3CTraceContextPropagator();
+      return new (require('./tracecontext') as typeof import('./tracecontext')).W3CTraceContextPropagator();
     case 'baggage':
-      return new W3CBaggagePropagator();
+      return new (require('./baggage') as typeof import('./baggage')).W3CBaggagePropagator();
     case 'b3':
-      return new B3SinglePropagator();
+      return new (require('./b3') as typeof import('./b3')).B3SinglePropagator();
     case 'b3multi':
-      return new B3MultiPropagator();
+      return new (require('./b3') as typeof import('./b3')).B3MultiPropagator();
     default:
       // Config validates names; this guards a caller that bypassed it (a plain JS caller).
       log.warnOnce('OTELI_W_PROPAGATOR_UNKNOWN', `unknown propagator ${JSON.stringify(name)} ignored`);
