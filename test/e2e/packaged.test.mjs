@@ -1,6 +1,7 @@
 // Installed apart, the way `npx otel-instrument` and `npm i -g` install it: the tarball from
 // `npm pack` (of the built repo) installed into a prefix of its own, running an app that lives in
 // another directory with its own node_modules and its own @opentelemetry/api.
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -20,6 +21,9 @@ test('the packed agent, installed into its own prefix, traces an app in another 
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const env = npmEnv(work);
 
+  // A start of the preload, which writes its code cache into dist/ as every start here does.
+  const started = spawnSync(process.execPath, ['--require', join(ROOT, 'dist', 'register.js'), '-e', '0'], { env: { ...process.env, OTEL_TRACES_EXPORTER: 'console' } });
+  assert.equal(started.status, 0, String(started.stderr));
   // npm pack: the built JavaScript and nothing else (no build step on the user's machine).
   const packed = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, env });
   assert.equal(packed.code, 0, packed.stderr);
@@ -31,6 +35,10 @@ test('the packed agent, installed into its own prefix, traces an app in another 
     assert.ok(paths.includes(needed), `${needed} is in the tarball`);
   }
   assert.equal(paths.some((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), false, 'no TypeScript sources');
+  // The preload's code caches are this machine's (its Node.js, its flags; the start above wrote
+  // one): a user's first start writes its own.
+  assert.ok(existsSync(join(ROOT, 'dist', 'agent', '.cache')), 'a start of the bundle wrote its cache');
+  assert.deepEqual(paths.filter((p) => p.includes('/.cache/')), [], 'no code cache in the tarball');
   // Every file package.json points at (bin, exports, main) ships.
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const pointedAt = [];
