@@ -42,7 +42,7 @@ const MAX_CACHE_FILES = 8;
 const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print']);
 
 /** The command line flags that name a cache file: execArgv without the code of -e / -p. */
-export function cacheKeyFlags(execArgv: readonly string[]): string[] {
+function cacheKeyFlags(execArgv: readonly string[]): string[] {
   const flags: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!;

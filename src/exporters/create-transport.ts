@@ -10,7 +10,7 @@
  * with it, load only when gRPC is chosen.
  */
 import type { OtlpConfig } from '../config/types';
-import type { OtlpTransport, SendProgress, SendOutcome } from './otlp-exporter';
+import { otlpFormatOf, type OtlpTransport, type SendProgress, type SendOutcome } from './otlp-exporter';
 import type { TransportOptions } from './otlp-http-transport';
 import type { RetryStopper } from './retry';
 import type { SyncSendResult } from './sync-send';
@@ -39,8 +39,8 @@ class DeferredTransport implements OtlpTransport {
     config: OtlpConfig,
     private readonly make: () => OtlpTransport,
   ) {
-    // As both transports decide it: JSON only over http/json.
-    this.format = config.protocol === 'http/json' ? 'json' : 'protobuf';
+    // Known before the transport is: the trace exporter reads it at once (to prepare spans or not).
+    this.format = otlpFormatOf(config.protocol);
   }
 
   private get transport(): OtlpTransport {

@@ -9,6 +9,7 @@
  * hands one request to a short-lived child process and waits for it (see sync-send.ts).
  */
 import { context } from '@opentelemetry/api';
+import type { OtlpConfig } from '../config/types';
 import { log } from '../log';
 import { suppressTracing } from '../sdk/suppress-tracing';
 import { ExportResultCode, type ExportResult } from '../sdk/types';
@@ -28,8 +29,13 @@ export interface SendProgress {
   written: boolean;
 }
 
+/** The encoding an OTLP protocol carries: JSON only over http/json (gRPC and http/protobuf: protobuf). */
+export function otlpFormatOf(protocol: OtlpConfig['protocol']): 'protobuf' | 'json' {
+  return protocol === 'http/json' ? 'json' : 'protobuf';
+}
+
 export interface OtlpTransport {
-  /** The encoding the transport carries. */
+  /** The encoding the transport carries (otlpFormatOf its protocol). */
   readonly format: 'protobuf' | 'json';
   /** Where the data goes, for messages. */
   readonly endpoint: string;

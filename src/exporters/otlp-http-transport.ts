@@ -11,7 +11,7 @@ import { gzipAsync, gzipSync } from './gzip';
 import type { OtlpConfig } from '../config/types';
 import { bodySnippet, describeFailure, isSuccess, postWithRetry, type PostTarget } from './http-transport';
 import { Http1Pool } from './http1-connection';
-import type { OtlpTransport, SendOutcome, SendProgress } from './otlp-exporter';
+import { otlpFormatOf, type OtlpTransport, type SendOutcome, type SendProgress } from './otlp-exporter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryStopper } from './retry';
 import { sendSync, type SyncSendResult, type TlsMaterial } from './sync-send';
 import { readTlsMaterial } from './tls-material';
@@ -37,7 +37,7 @@ export class OtlpHttpTransport implements OtlpTransport {
     private readonly config: OtlpConfig,
     options: TransportOptions = {},
   ) {
-    this.format = config.protocol === 'http/json' ? 'json' : 'protobuf';
+    this.format = otlpFormatOf(config.protocol);
     this.endpoint = config.endpoint;
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.headers = {
