@@ -14,6 +14,7 @@
  * request then copies their bytes, so the queue holds bytes rather than span objects.
  */
 import type { Attributes, InstrumentationScope, PreparedSpan, ReadableSpan, Resource, SpanEventData, SpanLinkData } from '../sdk/types';
+import { ID_WORDS_PARENT, ID_WORDS_SPAN, ID_WORDS_TRACE } from '../sdk/types';
 import {
   epochMsToNanoHalves,
   groupSpansByResourceAndScope,
@@ -219,10 +220,15 @@ function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   const context = span.spanContext();
   // Spans with a dozen attributes take 128 to 16383 bytes: a 2-byte length varint.
   w.beginMessage(SCOPE_SPANS_SPANS, 2);
-  w.hexBytes(SPAN_TRACE_ID, context.traceId);
-  w.hexBytes(SPAN_SPAN_ID, context.spanId);
+  // The ids' bytes as the SDK kept them, where it did; their hex otherwise (SpanIdWords).
+  const known = span.knownIdWords ?? 0;
+  if ((known & ID_WORDS_TRACE) !== 0) w.id128(SPAN_TRACE_ID, span.traceWord0!, span.traceWord1!, span.traceWord2!, span.traceWord3!);
+  else w.hexBytes(SPAN_TRACE_ID, context.traceId);
+  if ((known & ID_WORDS_SPAN) !== 0) w.id64(SPAN_SPAN_ID, span.spanWord0!, span.spanWord1!);
+  else w.hexBytes(SPAN_SPAN_ID, context.spanId);
   w.string(SPAN_TRACE_STATE, context.traceState?.serialize() ?? '');
-  w.hexBytes(SPAN_PARENT_SPAN_ID, span.parentSpanId ?? '');
+  if ((known & ID_WORDS_PARENT) !== 0) w.id64(SPAN_PARENT_SPAN_ID, span.parentWord0!, span.parentWord1!);
+  else w.hexBytes(SPAN_PARENT_SPAN_ID, span.parentSpanId ?? '');
   w.string(SPAN_NAME, span.name);
   w.uint32(SPAN_KIND, otlpSpanKind(span.kind));
   epochMsToNanoHalves(span.startTimeUnixMs, nanoHalves);

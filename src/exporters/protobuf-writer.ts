@@ -318,6 +318,29 @@ export class ProtobufWriter {
     if ((invalid & NOT_HEX) !== 0) this.zeroFromFirstInvalidPair(hex, start, end);
   }
 
+  /**
+   * An 8-byte id field (a span id) from two 32-bit words holding its bytes, the first in the
+   * lowest byte of w0 (the SDK's SpanIdWords): a copy where hexBytes decodes. `field` < 16.
+   */
+  id64(field: number, w0: number, w1: number): void {
+    this.ensure(10);
+    this.buf[this.pos++] = (field << 3) | WIRE_LENGTH_DELIMITED;
+    this.buf[this.pos++] = 8;
+    this.writeUint32LE(w0);
+    this.writeUint32LE(w1);
+  }
+
+  /** A 16-byte id field (a trace id) from four such words. `field` < 16. */
+  id128(field: number, w0: number, w1: number, w2: number, w3: number): void {
+    this.ensure(18);
+    this.buf[this.pos++] = (field << 3) | WIRE_LENGTH_DELIMITED;
+    this.buf[this.pos++] = 16;
+    this.writeUint32LE(w0);
+    this.writeUint32LE(w1);
+    this.writeUint32LE(w2);
+    this.writeUint32LE(w3);
+  }
+
   private zeroFromFirstInvalidPair(hex: string, start: number, end: number): void {
     for (let i = 0, pos = start; pos < end; i += 2, pos++) {
       if (((HEX_VALUES[hex.charCodeAt(i) & 0xff]! | HEX_VALUES[hex.charCodeAt(i + 1) & 0xff]!) & NOT_HEX) !== 0) {

@@ -27,6 +27,7 @@ import type {
   Resource,
   SpanEventData,
   SpanLinkData,
+  SpanIdWords,
   SpanProcessor,
 } from './types';
 import { EMPTY_ATTRIBUTES, setLimitedAttribute, setLimitedAttributes, type AttributeHolder } from './attributes';
@@ -75,7 +76,7 @@ function logEnded(span: Span, operation: string): void {
   if (isLogLevelEnabled('debug')) log.debug(`${operation} on ended span "${span.name}" ignored`);
 }
 
-export class Span implements ApiSpan, ReadableSpan, AttributeHolder {
+export class Span implements ApiSpan, ReadableSpan, SpanIdWords, AttributeHolder {
   attributes: Attributes = EMPTY_ATTRIBUTES;
   attributeCount = 0;
   droppedAttributesCount = 0;
@@ -86,6 +87,16 @@ export class Span implements ApiSpan, ReadableSpan, AttributeHolder {
   status: SpanStatus = UNSET_STATUS;
   endTimeUnixMs = 0;
   private _ended = false;
+  // The ids as words (SpanIdWords), set by the tracer right after construction.
+  knownIdWords = 0;
+  traceWord0 = 0;
+  traceWord1 = 0;
+  traceWord2 = 0;
+  traceWord3 = 0;
+  spanWord0 = 0;
+  spanWord1 = 0;
+  parentWord0 = 0;
+  parentWord1 = 0;
 
   constructor(
     private readonly _state: ProviderState,

@@ -16,13 +16,13 @@ import {
   type Tracer as ApiTracer,
 } from '@opentelemetry/api';
 import { log } from '../log';
-import { isValidSpanContext, newSpanId, newTraceId, OwnSpanContext } from './ids';
+import { ID_WORDS_USABLE, idWord, isValidSpanContext, newSpanId, newTraceId, OwnSpanContext } from './ids';
 import { SamplingDecision, type Sampler, type SamplingResult } from './samplers';
 import { Span, type ProviderState } from './span';
 import { isTracingSuppressed } from './suppress-tracing';
 import { setLimitedAttributes } from './attributes';
 import { nowMs, timeInputToMs } from './time';
-import type { InstrumentationScope } from './types';
+import { ID_WORDS_PARENT, ID_WORDS_SPAN, ID_WORDS_TRACE, type InstrumentationScope } from './types';
 
 const NO_OPTIONS: SpanOptions = Object.freeze({});
 // Non-recording spans are immutable, so one instance serves every suppressed / post-shutdown call.
@@ -55,10 +55,39 @@ export class Tracer implements ApiTracer {
     if (options === null || typeof options !== 'object') options = NO_OPTIONS;
     if (options.root === true) ctx = trace.deleteSpan(ctx);
 
-    const parent = trace.getSpanContext(ctx);
+    const parentSpan = trace.getSpan(ctx);
+    const parent = parentSpan?.spanContext();
     const hasParent = parent !== undefined && isValidSpanContext(parent);
-    const traceId = hasParent ? parent.traceId : newTraceId();
+    // The ids' words (SpanIdWords), each read as its id is made: the next id may refill the pool.
+    let knownIdWords = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    let traceId: string;
+    if (!hasParent) {
+      traceId = newTraceId();
+      if (ID_WORDS_USABLE) {
+        knownIdWords = ID_WORDS_TRACE;
+        t0 = idWord(0);
+        t1 = idWord(1);
+        t2 = idWord(2);
+        t3 = idWord(3);
+      }
+    } else {
+      traceId = parent.traceId;
+      // A span of ours in the context: its context is the parent's, its words the parent's ids.
+      if (parentSpan instanceof Span && (parentSpan.knownIdWords & ID_WORDS_TRACE) !== 0) {
+        knownIdWords = ID_WORDS_TRACE;
+        t0 = parentSpan.traceWord0;
+        t1 = parentSpan.traceWord1;
+        t2 = parentSpan.traceWord2;
+        t3 = parentSpan.traceWord3;
+      }
+    }
     const spanId = newSpanId();
+    const s0 = ID_WORDS_USABLE ? idWord(0) : 0;
+    const s1 = ID_WORDS_USABLE ? idWord(1) : 0;
     const kind = options.kind ?? SpanKind.INTERNAL;
     const spanName = typeof name === 'string' ? name : String(name);
 
@@ -89,6 +118,21 @@ export class Tracer implements ApiTracer {
       hasParent && parent.isRemote === true,
       startMs,
     );
+    if (ID_WORDS_USABLE) {
+      span.traceWord0 = t0;
+      span.traceWord1 = t1;
+      span.traceWord2 = t2;
+      span.traceWord3 = t3;
+      span.spanWord0 = s0;
+      span.spanWord1 = s1;
+      knownIdWords |= ID_WORDS_SPAN;
+      if (hasParent && parentSpan instanceof Span && (parentSpan.knownIdWords & ID_WORDS_SPAN) !== 0) {
+        span.parentWord0 = parentSpan.spanWord0;
+        span.parentWord1 = parentSpan.spanWord1;
+        knownIdWords |= ID_WORDS_PARENT;
+      }
+      span.knownIdWords = knownIdWords;
+    }
     const limits = state.spanLimits;
     if (options.attributes !== undefined) {
       setLimitedAttributes(span, options.attributes, limits.attributeCountLimit, limits.attributeValueLengthLimit);

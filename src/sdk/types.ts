@@ -40,8 +40,31 @@ export interface SpanLinkData {
   readonly droppedAttributesCount: number;
 }
 
+/** Bits of SpanIdWords.knownIdWords: which of a span's ids its words hold. */
+export const ID_WORDS_TRACE = 1;
+export const ID_WORDS_SPAN = 2;
+export const ID_WORDS_PARENT = 4;
+
+/**
+ * A span's ids as 32-bit words of the SDK's id pool (./ids.ts), where the SDK knows them: it
+ * generated the id, or took it from a span of its own. Each word holds four bytes of the id, the
+ * first in its lowest byte. The OTLP encoder copies these instead of decoding the hex; an id whose
+ * bit is not set in knownIdWords (a remote parent's, a span from elsewhere) is read from its hex.
+ */
+export interface SpanIdWords {
+  readonly knownIdWords: number;
+  readonly traceWord0: number;
+  readonly traceWord1: number;
+  readonly traceWord2: number;
+  readonly traceWord3: number;
+  readonly spanWord0: number;
+  readonly spanWord1: number;
+  readonly parentWord0: number;
+  readonly parentWord1: number;
+}
+
 /** What a processor and an exporter see of an ended span. Read-only by contract. */
-export interface ReadableSpan {
+export interface ReadableSpan extends Partial<SpanIdWords> {
   readonly name: string;
   readonly kind: SpanKind;
   /**
