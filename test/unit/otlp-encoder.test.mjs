@@ -627,6 +627,21 @@ test('protobuf: only an attributes object\'s own properties are encoded, as JSON
   assert.deepEqual(decoded[0].attributes, { own: 'mine', nested: { inner: 2 } });
 });
 
+test('protobuf: an attribute getter that deletes a later key leaves every other value under its own key', () => {
+  // The values are read with Object.values, in Object.keys order; a getter that changes the keys
+  // meanwhile makes the two lists differ, and each value is then read by its key.
+  const attributes = { first: 'one', second: 'two', third: 'three', fourth: 4 };
+  Object.defineProperty(attributes, 'second', {
+    enumerable: true,
+    get() {
+      delete attributes.third;
+      return 'two';
+    },
+  });
+  const decoded = normalizeProtoRequest(decodeTraceRequest(encodeTraceRequestProto([makeSpan({ attributes })])));
+  assert.deepEqual(decoded[0].attributes, { first: 'one', second: 'two', fourth: 4 });
+});
+
 test('protobuf: ids that are not lowercase hex decode as Buffer decodes hex (zero-filled after a bad pair)', () => {
   const ids = [
     'ABCDEF0123456789', // upper case is hex
