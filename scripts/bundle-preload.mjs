@@ -137,7 +137,9 @@ export async function bundlePreload(root) {
   });
   const bundle = asciiOnly(readFileSync(join(dist, BUNDLE), 'utf8'));
   renamedFunctionNames(bundle);
-  writeFileSync(join(dist, BUNDLE), bundle);
+  // Wrapped as a CommonJS module here, not at every start (src/agent/bundle-cache.ts).
+  const { BUNDLE_WRAPPER } = createRequire(join(root, 'package.json'))(join(dist, 'agent', 'bundle-cache.js'));
+  writeFileSync(join(dist, BUNDLE), BUNDLE_WRAPPER[0] + bundle + BUNDLE_WRAPPER[1]);
   // The key of its code cache (src/agent/bundle-cache.ts): a new build never runs an old cache.
   const id = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
   appendFileSync(join(dist, BUNDLE), `// otel-instrument bundle ${id}\n`);

@@ -25,8 +25,13 @@ const BUNDLE = path.join(__dirname, 'preload.bundle.js');
 const CACHE_DIR = path.join(__dirname, '.cache');
 /** The last line of the bundle, written by scripts/bundle-preload.mjs: a hash of its content. */
 const BUILD_ID = /\n\/\/ otel-instrument bundle ([0-9a-f]{16})\n?$/;
-// What node:module's wrap() puts around a CommonJS file, so the bundle runs as if required.
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+/**
+ * What node:module's wrap() puts around a CommonJS file, so that the bundle runs as if required.
+ * scripts/bundle-preload.mjs writes it into the bundle file: the script is then the file as read,
+ * one flat string, where concatenating the two around the source made V8 copy a 640 KB string
+ * into a new one first (0.6-0.9 ms of every start on Node 24).
+ */
+export const BUNDLE_WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});\n'] as const;
 
 /** FNV-1a: a file-name-sized digest of the flags, without loading node:crypto at start-up. */
 function shortHash(text: string): string {
@@ -105,10 +110,14 @@ export function loadPreloadBundle(): Preload {
 }
 
 function compileAndRun(): Preload {
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  // latin1: the build lets nothing but ASCII into the bundle, which latin1 decodes as UTF-8 would,
+  // with a plain copy instead of UTF-8's validation.
+  const file = fs.readFileSync(BUNDLE, 'latin1');
+  // A bundle without the wrapper (one built by hand) runs as before, wrapped here.
+  const source = file.startsWith(BUNDLE_WRAPPER[0]) ? file : BUNDLE_WRAPPER[0] + file + BUNDLE_WRAPPER[1];
   const cacheFile = cacheFileFor(source);
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
-  const script = new vm.Script(WRAPPER[0] + source + WRAPPER[1], { filename: BUNDLE, cachedData });
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const module = { exports: {} as Preload };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, __dirname);
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) writeCacheSoon(script, cacheFile);
