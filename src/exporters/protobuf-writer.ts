@@ -73,6 +73,14 @@ export function utf8ByteLength(value: string): number {
   return length;
 }
 
+/** A 32-bit word's four bytes at buf[pos], lowest first. */
+function putWord(buf: Buffer, pos: number, word: number): void {
+  buf[pos] = word;
+  buf[pos + 1] = word >>> 8;
+  buf[pos + 2] = word >>> 16;
+  buf[pos + 3] = word >>> 24;
+}
+
 export class ProtobufWriter {
   private buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_CAPACITY_BYTES);
   /** Next byte to write. */
@@ -324,21 +332,27 @@ export class ProtobufWriter {
    */
   id64(field: number, w0: number, w1: number): void {
     this.ensure(10);
-    this.buf[this.pos++] = (field << 3) | WIRE_LENGTH_DELIMITED;
-    this.buf[this.pos++] = 8;
-    this.writeUint32LE(w0);
-    this.writeUint32LE(w1);
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = (field << 3) | WIRE_LENGTH_DELIMITED;
+    buf[pos + 1] = 8;
+    putWord(buf, pos + 2, w0);
+    putWord(buf, pos + 6, w1);
+    this.pos = pos + 10;
   }
 
   /** A 16-byte id field (a trace id) from four such words. `field` < 16. */
   id128(field: number, w0: number, w1: number, w2: number, w3: number): void {
     this.ensure(18);
-    this.buf[this.pos++] = (field << 3) | WIRE_LENGTH_DELIMITED;
-    this.buf[this.pos++] = 16;
-    this.writeUint32LE(w0);
-    this.writeUint32LE(w1);
-    this.writeUint32LE(w2);
-    this.writeUint32LE(w3);
+    const buf = this.buf;
+    const pos = this.pos;
+    buf[pos] = (field << 3) | WIRE_LENGTH_DELIMITED;
+    buf[pos + 1] = 16;
+    putWord(buf, pos + 2, w0);
+    putWord(buf, pos + 6, w1);
+    putWord(buf, pos + 10, w2);
+    putWord(buf, pos + 14, w3);
+    this.pos = pos + 18;
   }
 
   private zeroFromFirstInvalidPair(hex: string, start: number, end: number): void {
