@@ -43,8 +43,11 @@ function shortHash(text: string): string {
 /** Cache files kept per build: one per way of running, and a bound on the odd ones out. */
 const MAX_CACHE_FILES = 8;
 
-/** Flags that take the code to run as their value: `node -e '…'` is not another way of running. */
-const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print']);
+/**
+ * Flags that take the code to run as their value: `node -e '…'` is not another way of running.
+ * `-pe` is Node's spelling of -p with -e.
+ */
+const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe']);
 
 /** The command line flags that name a cache file: execArgv without the code of -e / -p. */
 function cacheKeyFlags(execArgv: readonly string[]): string[] {

@@ -101,6 +101,12 @@ test('the code given to -e does not make another cache file', async (t) => {
   assert.equal(run.stdout, '2\n');
   assert.equal(cacheFiles(dist).length, 2, '-p is another way of running (its own flags), whatever the code');
   assert.equal(statSync(join(dist, 'agent', '.cache', file)).mtimeMs, written);
+  // -pe (print and eval in one flag): a third way of running, one file whatever its code.
+  for (const code of ['2 + 2', '"other code"']) {
+    const pe = await runNode([...args, '-pe', code], ENV);
+    assert.equal(pe.code, 0, pe.stderr);
+  }
+  assert.equal(cacheFiles(dist).length, 3, 'the code given to -pe does not make another cache file');
 });
 
 test('at most 8 cache files per build: the oldest go', async (t) => {
