@@ -331,28 +331,29 @@ export class ProtobufWriter {
    * lowest byte of w0 (the SDK's SpanIdWords): a copy where hexBytes decodes. `field` < 16.
    */
   id64(field: number, w0: number, w1: number): void {
-    this.ensure(10);
-    const buf = this.buf;
-    const pos = this.pos;
-    buf[pos] = (field << 3) | WIRE_LENGTH_DELIMITED;
-    buf[pos + 1] = 8;
-    putWord(buf, pos + 2, w0);
-    putWord(buf, pos + 6, w1);
-    this.pos = pos + 10;
+    const at = this.idField(field, 8);
+    putWord(this.buf, at, w0);
+    putWord(this.buf, at + 4, w1);
   }
 
   /** A 16-byte id field (a trace id) from four such words. `field` < 16. */
   id128(field: number, w0: number, w1: number, w2: number, w3: number): void {
-    this.ensure(18);
+    const at = this.idField(field, 16);
     const buf = this.buf;
+    putWord(buf, at, w0);
+    putWord(buf, at + 4, w1);
+    putWord(buf, at + 8, w2);
+    putWord(buf, at + 12, w3);
+  }
+
+  /** The tag and length of an id field of `byteLength` bytes, room for them: where its bytes go. */
+  private idField(field: number, byteLength: number): number {
+    this.ensure(2 + byteLength);
     const pos = this.pos;
-    buf[pos] = (field << 3) | WIRE_LENGTH_DELIMITED;
-    buf[pos + 1] = 16;
-    putWord(buf, pos + 2, w0);
-    putWord(buf, pos + 6, w1);
-    putWord(buf, pos + 10, w2);
-    putWord(buf, pos + 14, w3);
-    this.pos = pos + 18;
+    this.buf[pos] = (field << 3) | WIRE_LENGTH_DELIMITED;
+    this.buf[pos + 1] = byteLength;
+    this.pos = pos + 2 + byteLength;
+    return pos + 2;
   }
 
   private zeroFromFirstInvalidPair(hex: string, start: number, end: number): void {
