@@ -49,7 +49,7 @@ const MAX_CACHE_FILES = 8;
  */
 const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe']);
 
-/** The command line flags that name a cache file: execArgv without the code of -e / -p. */
+/** The command line flags that name a cache file: execArgv without the code of CODE_FLAGS. */
 function cacheKeyFlags(execArgv: readonly string[]): string[] {
   const flags: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
@@ -115,9 +115,7 @@ export function loadPreloadBundle(): Preload {
 function compileAndRun(): Preload {
   // latin1: the build lets nothing but ASCII into the bundle, which latin1 decodes as UTF-8 would,
   // with a plain copy instead of UTF-8's validation.
-  const file = fs.readFileSync(BUNDLE, 'latin1');
-  // A bundle without the wrapper (one built by hand) runs as before, wrapped here.
-  const source = file.startsWith(BUNDLE_WRAPPER[0]) ? file : BUNDLE_WRAPPER[0] + file + BUNDLE_WRAPPER[1];
+  const source = fs.readFileSync(BUNDLE, 'latin1');
   const cacheFile = cacheFileFor(source);
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile);
   const script = new vm.Script(source, { filename: BUNDLE, cachedData });

@@ -432,13 +432,8 @@ export class ProtobufWriter {
   }
 
   private writeUint32LE(value: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    buf[pos++] = value;
-    buf[pos++] = value >>> 8;
-    buf[pos++] = value >>> 16;
-    buf[pos++] = value >>> 24;
-    this.pos = pos;
+    putWord(this.buf, this.pos, value);
+    this.pos += 4;
   }
 
   private writeVarint32(value: number): void {

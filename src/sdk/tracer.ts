@@ -58,6 +58,8 @@ export class Tracer implements ApiTracer {
     const parentSpan = trace.getSpan(ctx);
     const parent = parentSpan?.spanContext();
     const hasParent = parent !== undefined && isValidSpanContext(parent);
+    // A span of ours in the context: its context is the parent's, its words the parent's ids.
+    const ownParent = hasParent && parentSpan instanceof Span ? parentSpan : undefined;
     // The ids' words (SpanIdWords), each read as its id is made: the next id may refill the pool.
     let knownIdWords = 0;
     let t0 = 0;
@@ -76,13 +78,12 @@ export class Tracer implements ApiTracer {
       }
     } else {
       traceId = parent.traceId;
-      // A span of ours in the context: its context is the parent's, its words the parent's ids.
-      if (parentSpan instanceof Span && (parentSpan.knownIdWords & ID_WORDS_TRACE) !== 0) {
+      if (ownParent !== undefined && (ownParent.knownIdWords & ID_WORDS_TRACE) !== 0) {
         knownIdWords = ID_WORDS_TRACE;
-        t0 = parentSpan.traceWord0;
-        t1 = parentSpan.traceWord1;
-        t2 = parentSpan.traceWord2;
-        t3 = parentSpan.traceWord3;
+        t0 = ownParent.traceWord0;
+        t1 = ownParent.traceWord1;
+        t2 = ownParent.traceWord2;
+        t3 = ownParent.traceWord3;
       }
     }
     const spanId = newSpanId();
@@ -126,9 +127,9 @@ export class Tracer implements ApiTracer {
       span.spanWord0 = s0;
       span.spanWord1 = s1;
       knownIdWords |= ID_WORDS_SPAN;
-      if (hasParent && parentSpan instanceof Span && (parentSpan.knownIdWords & ID_WORDS_SPAN) !== 0) {
-        span.parentWord0 = parentSpan.spanWord0;
-        span.parentWord1 = parentSpan.spanWord1;
+      if (ownParent !== undefined && (ownParent.knownIdWords & ID_WORDS_SPAN) !== 0) {
+        span.parentWord0 = ownParent.spanWord0;
+        span.parentWord1 = ownParent.spanWord1;
         knownIdWords |= ID_WORDS_PARENT;
       }
       span.knownIdWords = knownIdWords;
