@@ -27,3 +27,13 @@ export function withContext<R>(ctx: Context, fn: (...args: any[]) => R, thisArg:
   if (manager !== undefined) return manager.withArguments(ctx, fn, thisArg, args);
   return contextApi.with(ctx, Reflect.apply, undefined, fn, thisArg, args) as R;
 }
+
+/**
+ * `fn(arg)` with no context active, ours nor any other store's, in one frame made at the agent's
+ * start: for what Node creates on a request's behalf but outlives it (a connection's keep-alive
+ * timer, ../instrumentations/http/keep-alive-timer.ts). With another manager, fn runs as it is.
+ */
+export function outsideEveryContext<A, R>(fn: (arg: A) => R, arg: A): R {
+  const manager = ourManager();
+  return manager === undefined ? fn(arg) : manager.runInStartFrame(fn, arg);
+}

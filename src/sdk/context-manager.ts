@@ -44,6 +44,13 @@ function enterAndApply(this: AsyncLocalStorage<Context>, context: Context, fn: L
 
 export class AsyncLocalStorageContextManager implements ContextManager {
   private readonly _storage = new AsyncLocalStorage<Context>();
+  /**
+   * Runs a callback in the frame this manager was made in: the agent's start, before any app
+   * code, where no store (ours or the app's) holds anything. The same frame every call, so
+   * nothing a callback creates keeps a new one alive (see outsideEveryContext in
+   * ../kit/active-context.ts).
+   */
+  readonly runInStartFrame: <A, R>(fn: (arg: A) => R, arg: A) => R = AsyncLocalStorage.snapshot();
   // Per emitter: event → (original listener → bound listener), so removeListener(original) works.
   private readonly _boundListeners = new WeakMap<EventEmitter, ListenerMap>();
 

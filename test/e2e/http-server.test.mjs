@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { join } from 'node:path';
 import { drawTree } from '../helpers/trace-tree.mjs';
+import { FIXTURES, runCli, runNode } from '../helpers/run-cli.mjs';
 import { startServerFixture, send, serverSpan, clientSpan, assertChild, find } from '../fixtures/http/harness.mjs';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -254,4 +256,18 @@ test('a traceparent the app passes on in a raw header list is replaced by ours, 
   assert.equal(seen.traceparent, `00-${client.traceId}-${client.spanId}-01`);
   assert.deepEqual(seen.rawHeaderNames.filter((n) => n.toLowerCase() === 'traceparent'), ['traceparent']);
   assertChild(serverSpan(spans, '/echo'), client);
+});
+
+test("an idle kept-alive connection times out outside its last request's context, as without the agent", async () => {
+  // Node arms the connection's keep-alive timer from the response's 'finish', in the request's
+  // context; the agent arms it again outside (src/instrumentations/http/keep-alive-timer.ts),
+  // so the timer does not keep the last request's context alive while the connection idles.
+  const app = join(FIXTURES, 'http', 'keep-alive-idle.cjs');
+  const [bare, ours] = await Promise.all([runNode([app]), runCli(['node', app], { env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } })]);
+  for (const run of [bare, ours]) assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(bare.stdout.trim().split('\n'), ['request none', 'request none', 'idle-timeout none']);
+  const lines = ours.stdout.trim().split('\n');
+  assert.equal(lines.length, 3, ours.stdout);
+  for (const line of lines.slice(0, 2)) assert.match(line, /^request [0-9a-f]{32}$/, 'the requests are traced');
+  assert.equal(lines[2], 'idle-timeout none');
 });
