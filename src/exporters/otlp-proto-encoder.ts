@@ -10,8 +10,8 @@
  * from a small cache, since keys are a small set repeated on every span, and a value that
  * repeats has its whole KeyValue copied (KeyEntry).
  *
- * Spans can also be encoded ahead, a few dozen at a time as they queue (prepareSpansProto): the
- * request then copies their bytes, so the queue holds bytes rather than span objects.
+ * Spans can also be encoded ahead, as they end (./otlp-proto-prepared.ts): the request then
+ * copies their bytes, so the queue holds bytes rather than span objects.
  */
 import type { Attributes, InstrumentationScope, PreparedSpan, ReadableSpan, Resource, SpanEventData, SpanLinkData } from '../sdk/types';
 import { ID_WORDS_PARENT, ID_WORDS_SPAN, ID_WORDS_TRACE } from '../sdk/types';
@@ -78,81 +78,18 @@ const ARRAY_VALUE_VALUES = 1;
 const KVLIST_VALUES = 1;
 
 /**
- * Spans already encoded (prepareSpansProto), a run of one resource and scope: each span's Span
- * field as ScopeSpans holds it (tag, length, message), span k of the prepared chunk being bytes
- * [bounds[k], bounds[k + 1]) of a buffer the chunk's runs share. The run is spans first to
- * first + count - 1, and fills that many queue slots (PreparedSpan).
+ * Spans an exporter prepared (./otlp-proto-prepared.ts): a run of one resource and scope whose
+ * Span fields, as ScopeSpans holds them (tag, length, message), are bytes [start, end).
  */
-class EncodedRun implements PreparedSpan {
-  readonly isPrepared = true;
-  constructor(
-    readonly resource: Resource,
-    readonly scope: InstrumentationScope,
-    readonly buffer: Uint8Array,
-    readonly bounds: Uint32Array,
-    readonly first: number,
-    readonly count: number,
-  ) {}
-
-  get start(): number {
-    return this.bounds[this.first]!;
-  }
-
-  get end(): number {
-    return this.bounds[this.first + this.count]!;
-  }
-
-  splitAt(count: number): [PreparedSpan, PreparedSpan] {
-    if (!Number.isInteger(count) || count <= 0 || count >= this.count) throw new RangeError(`cannot split a run of ${this.count} spans at ${count}`);
-    const { resource, scope, buffer, bounds, first } = this;
-    return [new EncodedRun(resource, scope, buffer, bounds, first, count), new EncodedRun(resource, scope, buffer, bounds, first + count, this.count - count)];
-  }
-}
-
-// A writer of its own, whose scratch buffer stays small: a request's writer grows to a batch and
-// hands its buffer out, while a prepare copies its few dozen spans out exactly (finishCopy).
-const prepareWriter = new ProtobufWriter();
-
-/**
- * Encodes each span's Span field now, into one buffer for all of them, and returns one
- * EncodedRun per resource and scope among them, in as many places as it has spans: the request
- * is assembled from these bytes later (encodeTraceRequestProto), and the span objects can go.
- * The queue then holds a few objects per chunk instead of one per span: under load, whatever is
- * queued outlives young-generation collections, and V8 grows the young generation for it.
- */
-export function prepareSpansProto(spans: readonly ReadableSpan[]): PreparedSpan[] {
-  const w = prepareWriter;
-  w.reset();
-  // Scope by scope, as a request is encoded: the KeyValue memo sees one kind of span at a time
-  // (express.type of middleware and handler spans would take turns in end order), and the
-  // bytes of one scope's spans lie side by side, so the request copies each run at once.
-  const groups = groupSpansByResourceAndScope(spans);
-  const bounds = new Uint32Array(spans.length + 1);
-  let encoded = 0;
-  for (const group of groups) {
-    for (const { spans: scopeSpans } of group.scopes) {
-      for (let i = 0; i < scopeSpans.length; i++) {
-        encodeSpan(w, scopeSpans[i]!);
-        bounds[++encoded] = w.position;
-      }
-    }
-  }
-  const buffer = w.finishCopy();
-  const prepared = new Array<PreparedSpan>(encoded);
-  let first = 0;
-  for (const group of groups) {
-    for (const { scope, spans: scopeSpans } of group.scopes) {
-      const run = new EncodedRun(group.resource, scope, buffer, bounds, first, scopeSpans.length);
-      for (let i = 0; i < scopeSpans.length; i++) prepared[first + i] = run;
-      first += scopeSpans.length;
-    }
-  }
-  return prepared;
+export interface PreparedSpanBytes extends PreparedSpan {
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
  * Encodes one batch as an ExportTraceServiceRequest. An empty batch gives an empty (valid) request.
- * Spans prepared by prepareSpansProto have their bytes copied.
+ * Spans prepared ahead (PreparedSpanBytes) have their bytes copied.
  */
 export function encodeTraceRequestProto(spans: readonly (ReadableSpan | PreparedSpan)[]): Uint8Array {
   const groups = groupSpansByResourceAndScope(spans as readonly ReadableSpan[]);
@@ -190,33 +127,35 @@ function encodeScopeSpans(w: ProtobufWriter, { scope, spans }: ScopeGroup): void
   w.endMessage();
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
-    if (!(span instanceof EncodedRun)) {
+    if ((span as unknown as PreparedSpan).isPrepared !== true) {
       encodeSpan(w, span);
       continue;
     }
-    // A run fills one place per span, and runs prepared together and queued in order lie side
-    // by side in their buffer: one copy for them all.
-    const buffer = span.buffer;
-    let end = span.end;
-    let run: EncodedRun = span;
+    // A run fills one place per span, and runs of one chunk that follow each other in it
+    // (a batch's part of a run, and the rest of it in the next) lie side by side: one copy.
+    const run = span as unknown as PreparedSpanBytes;
+    const buffer = run.bytes;
+    let end = run.end;
+    let last: PreparedSpanBytes = run;
     while (i + 1 < spans.length) {
-      const next: unknown = spans[i + 1];
-      if (next === run) {
+      const next = spans[i + 1] as unknown as PreparedSpanBytes;
+      if (next === last) {
         i++;
         continue;
       }
-      if (!(next instanceof EncodedRun) || next.buffer !== buffer || next.start !== end) break;
-      run = next;
+      if (next.isPrepared !== true || next.bytes !== buffer || next.start !== end) break;
+      last = next;
       end = next.end;
       i++;
     }
-    w.rawRange(buffer, span.start, end);
+    w.rawRange(buffer, run.start, end);
   }
   w.string(SCOPE_SPANS_SCHEMA_URL, scope.schemaUrl ?? '');
   w.endMessage();
 }
 
-function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
+/** One span as ScopeSpans holds it: the field's tag and length, then the Span message. */
+export function encodeSpan(w: ProtobufWriter, span: ReadableSpan): void {
   const context = span.spanContext();
   // Spans with a dozen attributes take 128 to 16383 bytes: a 2-byte length varint.
   w.beginMessage(SCOPE_SPANS_SPANS, 2);

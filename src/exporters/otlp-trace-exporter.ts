@@ -23,16 +23,19 @@ const TRACES: OtlpSignal<SpanBatch> = {
   encodeJson: (spans) => (require('./otlp-json-encoder') as typeof import('./otlp-json-encoder')).encodeTraceRequestJson(spans),
 };
 
-/** Over protobuf, spans are encoded as they queue, a few dozen at a time (SpanExporter.prepare). */
-const prepareSpans = (spans: readonly ReadableSpan[]): PreparedSpan[] => proto().prepareSpansProto(spans);
-
 export class OtlpTraceExporter extends OtlpExporter<SpanBatch> implements SpanExporter {
-  /** Over protobuf (http/protobuf, gRPC): spans are encoded as they queue, a few dozen at a time. */
-  readonly prepare: ((spans: readonly ReadableSpan[]) => PreparedSpan[]) | undefined;
+  /** Over protobuf (http/protobuf, gRPC): each span is encoded as it ends (./otlp-proto-prepared.ts). */
+  readonly prepare: ((span: ReadableSpan) => PreparedSpan) | undefined;
+  private preparer: import('./otlp-proto-prepared').SpanPreparer | undefined;
 
   constructor(config: OtlpConfig, options: TransportOptions = {}) {
     const transport = createOtlpTransportWhenUsed(config, TRACE_SERVICE_PATH, options);
     super(TRACES, transport);
-    this.prepare = transport.format === 'protobuf' ? prepareSpans : undefined;
+    this.prepare = transport.format === 'protobuf' ? (span) => (this.preparer ??= this.newPreparer()).prepare(span) : undefined;
+  }
+
+  private newPreparer(): import('./otlp-proto-prepared').SpanPreparer {
+    const { SpanPreparer } = require('./otlp-proto-prepared') as typeof import('./otlp-proto-prepared');
+    return new SpanPreparer();
   }
 }

@@ -124,6 +124,16 @@ export class ProtobufWriter {
     return this.copyOut(length, Buffer.allocUnsafeSlow(length));
   }
 
+  /**
+   * The bytes written, copied into `target` from `offset` (which must have room for
+   * `position` bytes), and the writer starts over: for bytes that join others (prepared spans).
+   */
+  finishInto(target: Uint8Array, offset: number): void {
+    const length = this.close();
+    target.set(this.buf.subarray(0, length), offset);
+    if (this.buf.length > MAX_RETAINED_CAPACITY_BYTES) this.buf = Buffer.allocUnsafeSlow(INITIAL_CAPACITY_BYTES);
+  }
+
   /** Ends the request: its length, the position back at the start. */
   private close(): number {
     if (this.depth !== 0) throw new Error('protobuf writer: unclosed message');

@@ -11,9 +11,9 @@
  * no longer complete, to the exporter's synchronous path.
  *
  * An exporter that can put spans in its wire form ahead (SpanExporter.prepare, OTLP/protobuf)
- * is given each 32 queued spans as soon as the code that ended the last of them returns (a
- * microtask), and the queue keeps what it returns: under load a span object waiting for its batch
- * of 512 would outlive several young-generation collections and be copied and promoted by each.
+ * is given each span as it ends, and the queue keeps the run it returns: under load a span object
+ * waiting for its batch of 512 would outlive several young-generation collections and be copied
+ * and promoted by each (../exporters/otlp-proto-prepared.ts says what that cost).
  */
 import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { log } from '../log';
@@ -25,31 +25,14 @@ import { ExportResultCode, type PreparedSpan, type QueuedSpan, type ReadableSpan
 /** The spec's default OTEL_BSP_MAX_QUEUE_SIZE: what a queue holds before it must grow. */
 const INITIAL_RING_SIZE = 2048;
 
-/**
- * Spans ended since the last prepare that make the exporter prepare them (SpanExporter.prepare),
- * in a microtask: V8 collects the young generation between two I/O callbacks under load, and
- * what is alive then makes it grow (a 16 MB semi-space where bare Node.js keeps 2 MB). With 64
- * spans prepared after the callback (setImmediate), the spans of every request served in that
- * turn of the event loop were still objects at those collections: 36-46 KB survived each on
- * express and fastify, against 27 KB now and a semi-space of 8 MB (10 MB less peak RSS), for
- * the same instructions per request. Fewer spans per prepare left more small objects queued.
- */
-export const PREPARE_CHUNK = 32;
-
 export class BatchSpanProcessor implements SpanProcessor {
   private ring: (QueuedSpan | undefined)[];
   private readonly capacity: number;
   private readonly batchSize: number;
   private head = 0;
   private count = 0;
-  /** The first preparedCount queued spans are the exporter's prepared ones (see prepareQueued). */
-  private preparedCount = 0;
+  /** Whether onEnd hands spans to exporter.prepare (until a prepare fails). */
   private canPrepare: boolean;
-  private prepareScheduled = false;
-  private readonly onPrepare = (): void => {
-    this.prepareScheduled = false;
-    this.prepareQueued();
-  };
   /** Monotonic counters: forceFlush waits until everything queued before it has been taken. */
   private enqueuedTotal = 0;
   private dequeuedTotal = 0;
@@ -138,14 +121,9 @@ export class BatchSpanProcessor implements SpanProcessor {
       if (this.count === this.ring.length) this.growRing();
       let slot = this.head + this.count;
       if (slot >= this.ring.length) slot -= this.ring.length;
-      this.ring[slot] = span;
+      this.ring[slot] = this.canPrepare ? this.prepare(span) : span;
       this.count++;
       this.enqueuedTotal++;
-      if (this.canPrepare && !this.prepareScheduled && this.count - this.preparedCount >= PREPARE_CHUNK) {
-        // Once the code that ended this span returns: it does not wait for the encoding.
-        this.prepareScheduled = true;
-        queueMicrotask(this.onPrepare);
-      }
       if (this.inFlight !== undefined) return; // its completion schedules what comes next
       if (this.count >= this.batchSize) this.schedule(0);
       else if (this.timer === undefined) this.schedule(this.config.scheduleDelayMs);
@@ -227,68 +205,58 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.head = 0;
   }
 
-  /** Hands the queued spans not prepared yet to the exporter's prepare(), and queues what it returns. */
-  private prepareQueued(): void {
-    const n = this.count - this.preparedCount;
-    if (n <= 0 || !this.canPrepare) return;
-    const first = (this.head + this.preparedCount) % this.ring.length;
-    const spans = new Array<ReadableSpan>(n);
-    for (let i = 0, slot = first; i < n; i++, slot = this.nextSlot(slot)) spans[i] = this.ring[slot] as ReadableSpan;
-    let prepared: PreparedSpan[];
+  /** The exporter's run for the span (SpanExporter.prepare), or the span itself if that fails. */
+  private prepare(span: ReadableSpan): QueuedSpan {
     try {
-      prepared = this.exporter.prepare!(spans);
-      if (prepared.length !== n) throw new Error(`prepare returned ${prepared.length} for ${n} spans`);
+      return this.exporter.prepare!(span);
     } catch (err) {
-      // The spans stay queued as they are, and export() encodes them as it always could.
+      // This span and the later ones are queued as they are, and export() encodes them as it
+      // always could.
       this.canPrepare = false;
       log.errorOnce('OTELI_E_BSP_PREPARE', 'preparing spans for export failed; they are exported unprepared', err);
-      return;
+      return span;
     }
-    for (let i = 0, slot = first; i < n; i++, slot = this.nextSlot(slot)) this.ring[slot] = prepared[i];
-    this.preparedCount += n;
   }
 
-  /**
-   * Takes n spans off the queue's head into a new array, freeing their slots; a prepared run the
-   * batch ends inside is split (more than n only where that failed: see splitLastRun).
-   */
+  /** Takes n spans off the queue's head into a new array, freeing their slots. */
   private take(n: number): ReadableSpan[] {
     const batch = new Array<ReadableSpan>(n);
+    let hasRuns = false;
     for (let i = 0; i < n; i++) {
       // A prepared span goes back only to the exporter that prepared it (SpanExporter.prepare).
-      batch[i] = this.ring[this.head]! as ReadableSpan;
+      const queued = this.ring[this.head]!;
+      if ((queued as PreparedSpan).isPrepared === true) hasRuns = true;
+      batch[i] = queued as ReadableSpan;
       this.ring[this.head] = undefined;
       this.head = this.nextSlot(this.head);
     }
     this.count -= n;
-    this.preparedCount = this.preparedCount > n ? this.preparedCount - n : 0;
     this.dequeuedTotal += n;
-    if (n > 0 && this.count > 0 && this.ring[this.head] === batch[n - 1]) return this.splitLastRun(batch);
+    if (hasRuns) this.detachRuns(batch);
     return batch;
   }
 
   /**
-   * The batch ends inside a prepared run of spans (one object in adjacent slots): the batch gets
-   * the run's first spans and the queue keeps the rest, each as a run of its own, so that no span
-   * goes out twice. Should the exporter's split fail, the batch takes the whole run instead.
+   * Gives the batch its own part of each prepared run in it: a run's first spans fill its first
+   * slots, and the run goes on (growing, or waiting for the next batch) with the rest. Should
+   * that fail, the batch keeps the runs themselves, and their later spans may go out twice.
    */
-  private splitLastRun(batch: ReadableSpan[]): ReadableSpan[] {
-    const n = batch.length;
-    const run = batch[n - 1] as unknown as PreparedSpan;
-    let inBatch = 1;
-    while (inBatch < n && batch[n - 1 - inBatch] === batch[n - 1]) inBatch++;
-    let left = 0;
-    for (let slot = this.head; left < this.count && this.ring[slot] === run; slot = this.nextSlot(slot)) left++;
-    let parts: [PreparedSpan, PreparedSpan];
+  private detachRuns(batch: ReadableSpan[]): void {
+    const parts = new Map<PreparedSpan, PreparedSpan>();
     try {
-      parts = run.splitAt!(inBatch);
+      const taken = new Map<PreparedSpan, number>();
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i] as unknown as PreparedSpan;
+        if (item.isPrepared === true) taken.set(item, (taken.get(item) ?? 0) + 1);
+      }
+      for (const [run, count] of taken) parts.set(run, run.detachFirst(count));
     } catch (err) {
-      log.errorOnce('OTELI_E_BSP_SPLIT', 'splitting prepared spans between two batches failed; the batch takes them all', err);
-      return batch.concat(this.take(left));
+      log.errorOnce('OTELI_E_BSP_SPLIT', 'taking prepared spans for a batch failed; the batch takes whole runs', err);
     }
-    for (let i = n - inBatch; i < n; i++) batch[i] = parts[0] as unknown as ReadableSpan;
-    for (let i = 0, slot = this.head; i < left; i++, slot = this.nextSlot(slot)) this.ring[slot] = parts[1];
-    return batch;
+    for (let i = 0; i < batch.length; i++) {
+      const part = parts.get(batch[i] as unknown as PreparedSpan);
+      if (part !== undefined) batch[i] = part as unknown as ReadableSpan;
+    }
   }
 
   /** The ring slot after `slot`. */
@@ -322,6 +290,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (!this.unsettled.delete(batch)) return;
     if (delivered) this.ledger.noteExported(batch.length);
     else this.ledger.noteFailed(batch.length, reason);
+    if (this.exporter.prepare !== undefined) releasePrepared(batch);
   }
 
   /** Resolves when the export settles or exportTimeoutMs passes; never rejects. */
@@ -359,5 +328,17 @@ export class BatchSpanProcessor implements SpanProcessor {
         settle();
       }
     });
+  }
+}
+
+/** Tells each prepared run of a settled batch that its bytes are free (PreparedSpan.release). */
+function releasePrepared(batch: readonly ReadableSpan[]): void {
+  try {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as unknown as PreparedSpan;
+      if (item.isPrepared === true && item !== (batch[i - 1] as unknown)) item.release();
+    }
+  } catch (err) {
+    log.errorOnce('OTELI_E_BSP_RELEASE', 'releasing exported spans failed', err);
   }
 }

@@ -129,17 +129,25 @@ export interface ExportResult {
  * span objects themselves can be collected young. Only the exporter that made it is ever given
  * it, in export() and exportSync(); it keeps what grouping a request by resource and scope reads.
  *
- * One PreparedSpan may stand for a run of several spans (of one resource and scope): it then
- * fills one queue slot per span, in adjacent slots, so that counts stay counts of spans while
- * the queue holds one small object per run rather than per span. When a batch ends inside a
- * run, the batch processor splits it (splitAt), and each batch gets its own part.
+ * A PreparedSpan stands for a run of spans (of one resource and scope), which grows as the
+ * exporter prepares more: it fills one queue slot per span, in the order the spans were
+ * prepared, so that counts stay counts of spans while the queue holds one small object per run
+ * rather than per span. A batch takes the first spans of each run in it as a run of their own
+ * (detachFirst), which no later prepare changes.
  */
 export interface PreparedSpan {
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
   readonly isPrepared: true;
-  /** The run's first `count` spans and the rest, as two prepared runs (a run of several only). */
-  splitAt?(count: number): [PreparedSpan, PreparedSpan];
+  /** Spans in the run now. */
+  readonly count: number;
+  /** The run's first `count` spans (1 to all) as a run of their own; this one keeps the rest. */
+  detachFirst(count: number): PreparedSpan;
+  /**
+   * The batch that holds this run (a detached one) has settled: nothing reads its bytes again,
+   * and the exporter may reuse their memory. Called at most once per batch; optional to call.
+   */
+  release(): void;
 }
 
 /** What an exporter is given: ended spans, and the ones it prepared itself. */
@@ -149,16 +157,15 @@ export interface SpanExporter {
   /** Export one batch. Resolves (never rejects) when the batch is delivered or given up on. */
   export(spans: readonly ReadableSpan[]): Promise<ExportResult>;
   /**
-   * Optional: puts ended spans in the exporter's wire form ahead of their export, returning one
-   * PreparedSpan for each, or one run for several, repeated in adjacent places (in an order of
-   * its choosing: they go out in one batch or the next, where order carries no meaning). The
-   * batch processor calls it for a few dozen spans at a time, once the code that ended them has
-   * returned (a microtask), and queues what it returns instead of the spans: a queued object
-   * survives the young generation's collections and makes V8 grow it, where the encoding of a
-   * run is one object and one shared buffer. Exporters that give it get their prepared spans
-   * back in export() and exportSync(), mixed with spans not prepared yet.
+   * Optional: puts an ended span in the exporter's wire form now, and returns the run it joined
+   * (PreparedSpan: the same object for the spans of one resource and scope prepared one after
+   * another). The batch processor calls it as each span ends and queues what it returns instead
+   * of the span: a queued object survives the young generation's collections and makes V8 grow
+   * it, where a run is one object and its bytes sit outside the JS heap. Exporters that give it
+   * get their prepared spans back in export() and exportSync() (mixed with unprepared ones, once
+   * a prepare failed). It may throw, as encoding the span would.
    */
-  prepare?(spans: readonly ReadableSpan[]): PreparedSpan[];
+  prepare?(span: ReadableSpan): PreparedSpan;
   /**
    * Export one batch synchronously, bounded by timeoutMs (used only at process 'exit').
    * Exporters that cannot do this omit it. True when the batch was delivered.

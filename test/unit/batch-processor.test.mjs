@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const require = createRequire(import.meta.url);
-const { BatchSpanProcessor, PREPARE_CHUNK } = require('../../dist/sdk/batch-processor.js');
+const { BatchSpanProcessor } = require('../../dist/sdk/batch-processor.js');
 const { MultiSpanProcessor } = require('../../dist/sdk/multi-processor.js');
 const { resetLogOnce } = require('../../dist/log.js');
 
@@ -355,74 +355,104 @@ test('OTEL_BSP_MAX_QUEUE_SIZE far above the default: the queue grows as spans wa
   assert.deepEqual(exporter.batches.flatMap(names), Array.from({ length: 5000 }, (_, i) => `s${i}`));
 });
 
-/** A scripted exporter that also prepares spans ahead (SpanExporter.prepare), as OTLP/protobuf does. */
-function preparingExporter(options = {}) {
+/**
+ * A scripted exporter that prepares each span as it ends, as OTLP/protobuf does: the span joins
+ * a run (one object in the queue places of all its spans), here a new run every `runSpans`
+ * spans, as a full chunk starts a new one. A batch takes each run's first spans as a part of
+ * their own (detachFirst); export() records the parts, and spanNamesOf() the names a batch
+ * carries, each part once however many places it fills.
+ */
+function preparingExporter({ runSpans = 10, detachThrows = false, ...options } = {}) {
   const exporter = scriptedExporter(options);
   exporter.prepareCalls = [];
-  exporter.prepare = (spans) => {
-    exporter.prepareCalls.push(spans.map((s) => s.name));
-    if (exporter.prepareThrows) throw new Error('prepare broke');
-    // In an order of its own (reversed), as the protobuf one groups by scope.
-    return spans.map((s) => ({ isPrepared: true, name: `p(${s.name})`, resource: undefined, scope: undefined })).reverse();
+  exporter.detaches = 0;
+  exporter.released = [];
+  const makeRun = (spanNames, isPart) => {
+    const run = {
+      isPrepared: true,
+      resource: undefined,
+      scope: undefined,
+      spanNames,
+      get count() {
+        return run.spanNames.length;
+      },
+      detachFirst(count) {
+        exporter.detaches++;
+        if (detachThrows) throw new Error('detach broke');
+        if (isPart || count < 1 || count > run.spanNames.length) throw new RangeError(`bad detach of ${count}`);
+        return makeRun(run.spanNames.splice(0, count), true);
+      },
+      release() {
+        if (!isPart) throw new Error('only a batch part is released');
+        exporter.released.push(run.spanNames.slice());
+      },
+    };
+    return run;
   };
+  let open;
+  let inOpen = 0;
+  exporter.prepare = (span) => {
+    exporter.prepareCalls.push(span.name);
+    if (exporter.prepareThrows) throw new Error('prepare broke');
+    if (open === undefined || inOpen === runSpans) {
+      open = makeRun([], false);
+      inOpen = 0;
+    }
+    open.spanNames.push(span.name);
+    inOpen++;
+    return open;
+  };
+  exporter.spanNamesOf = (batch) => batch.flatMap((entry, i) => (entry.isPrepared ? (batch[i - 1] === entry ? [] : entry.spanNames) : [entry.name]));
   return exporter;
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-const range = (from, to, name = (i) => `s${i}`) => Array.from({ length: to - from }, (_, k) => name(from + k));
+const range = (from, to) => Array.from({ length: to - from }, (_, k) => `s${from + k}`);
+const allNames = (n) => range(0, n).sort();
 
-test('an exporter that prepares: every PREPARE_CHUNK queued spans are prepared once the code that ended the last returns, and the prepared ones are what export gets', async () => {
-  const C = PREPARE_CHUNK;
+test('an exporter that prepares: each span is prepared inside the onEnd that queues it, and export gets each run\'s part, every span once', async () => {
   const exporter = preparingExporter();
-  const processor = bsp(exporter, { maxExportBatchSize: 200 });
-  for (let i = 0; i < C - 1; i++) processor.onEnd(makeSpan(i));
-  await tick();
-  assert.equal(exporter.prepareCalls.length, 0, 'fewer than a chunk waiting: nothing prepared');
-  processor.onEnd(makeSpan(C - 1));
-  assert.equal(exporter.prepareCalls.length, 0, 'not inside the call that ended the span');
-  await Promise.resolve();
-  assert.deepEqual(exporter.prepareCalls, [range(0, C)], 'in a microtask, before the next callback');
-  // A chunk and 10 more ended in one go: one prepare takes all those waiting when it runs.
-  for (let i = C; i < 2 * C + 10; i++) processor.onEnd(makeSpan(i));
-  await tick();
-  assert.equal(exporter.prepareCalls.length, 2);
-  assert.deepEqual(exporter.prepareCalls[1], range(C, 2 * C + 10), 'all those waiting when it runs');
-  assert.equal(processor.queuedSpanCount, 2 * C + 10);
+  const processor = bsp(exporter, { maxExportBatchSize: 45 });
+  processor.onEnd(makeSpan(0));
+  assert.deepEqual(exporter.prepareCalls, ['s0'], 'prepared at once');
+  for (let i = 1; i < 128; i++) processor.onEnd(makeSpan(i));
+  assert.equal(exporter.prepareCalls.length, 128);
+  assert.equal(processor.queuedSpanCount, 128);
   await alive(processor.forceFlush());
-  const exported = exporter.batches.flat();
-  assert.equal(exported.length, 2 * C + 10);
-  // Each prepare's order is its own (the test's exporter reverses).
-  assert.deepEqual(names(exported), [...range(0, C, (i) => `p(s${i})`).reverse(), ...range(C, 2 * C + 10, (i) => `p(s${i})`).reverse()]);
-  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 2 * C + 10, exported: 2 * C + 10, pendingAtExit: 0 });
+  assert.deepEqual(exporter.batches.map((b) => b.length), [45, 45, 38], 'batches count spans, not runs');
+  for (const batch of exporter.batches) assert.ok(batch.every((entry) => entry.isPrepared), 'the queue held runs, not spans');
+  assert.deepEqual(exporter.batches.map((b) => exporter.spanNamesOf(b).length), [45, 45, 38]);
+  // A batch that ends inside a run (45 = 4 runs and a half) took its first spans, the next the rest.
+  assert.deepEqual(exporter.spanNamesOf(exporter.batches[0]).slice(-5), ['s40', 's41', 's42', 's43', 's44']);
+  assert.deepEqual(exporter.spanNamesOf(exporter.batches[1]).slice(0, 5), ['s45', 's46', 's47', 's48', 's49']);
+  assert.deepEqual(exporter.batches.flatMap(exporter.spanNamesOf).sort(), allNames(128));
+  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 128, exported: 128, pendingAtExit: 0 });
 });
 
-test('an exporter that prepares: a batch taken mid-way keeps the count of prepared spans right, and flushSync sends both kinds', async () => {
-  const C = PREPARE_CHUNK;
+test('an exporter that prepares: a settled batch releases each of its parts once, and only once it settled', async () => {
   const exporter = preparingExporter({ autoSettle: false });
-  // A batch of two chunks and a half: the prepared ones and some not prepared yet.
-  const batchSize = 2 * C + C / 2;
-  const processor = bsp(exporter, { maxExportBatchSize: batchSize });
-  for (let i = 0; i < 2 * C; i++) processor.onEnd(makeSpan(i));
-  await tick();
-  for (let i = 2 * C; i < batchSize; i++) processor.onEnd(makeSpan(i));
+  const processor = bsp(exporter, { maxExportBatchSize: 25 });
+  for (let i = 0; i < 25; i++) processor.onEnd(makeSpan(i));
   await alive(exporter.exportCalls(1));
-  assert.equal(exporter.batches[0].length, batchSize);
-  assert.equal(exporter.batches[0].filter((s) => s.isPrepared).length, 2 * C);
-  // Counted from the new head: C - 1 waiting prepare nothing, the C-th does.
-  for (let i = batchSize; i < batchSize + C - 1; i++) processor.onEnd(makeSpan(i));
+  assert.deepEqual(exporter.released, [], 'nothing released while the export is in flight');
+  exporter.pending.shift()();
   await tick();
-  assert.equal(exporter.prepareCalls.length, 1);
-  processor.onEnd(makeSpan(batchSize + C - 1));
   await tick();
-  assert.deepEqual(exporter.prepareCalls[1], range(batchSize, batchSize + C));
-  processor.onEnd(makeSpan(batchSize + C));
+  assert.deepEqual(exporter.released, [range(0, 10), range(10, 20), range(20, 25)], 'each part once, in batch order');
+});
+
+test('an exporter that prepares: flushSync sends the in-flight batch again and what is queued, both as parts', async () => {
+  const exporter = preparingExporter({ autoSettle: false });
+  const processor = bsp(exporter, { maxExportBatchSize: 25 });
+  for (let i = 0; i < 25; i++) processor.onEnd(makeSpan(i));
+  await alive(exporter.exportCalls(1));
+  for (let i = 25; i < 32; i++) processor.onEnd(makeSpan(i));
   processor.flushSync(1000);
   const sent = exporter.syncBatches[0].spans;
-  // The in-flight batch again (not handed off), then the chunk prepared and the one span.
-  assert.equal(sent.length, batchSize + C + 1);
-  assert.equal(sent.filter((s) => s.isPrepared).length, 3 * C);
-  assert.equal(sent.at(-1).name, `s${batchSize + C}`);
+  assert.equal(sent.length, 32);
+  assert.deepEqual(exporter.spanNamesOf(sent), range(0, 32));
+  assert.deepEqual(exporter.released, [], 'nothing released at exit: the synchronous export may still read them');
 });
 
 test('an exporter whose prepare throws: one error line, the spans are exported as they are, and prepare is not called again', async () => {
@@ -431,10 +461,7 @@ test('an exporter whose prepare throws: one error line, the spans are exported a
   exporter.prepareThrows = true;
   const processor = bsp(exporter, { maxExportBatchSize: 500 });
   const lines = await captureStderr(async () => {
-    for (let i = 0; i < 200; i++) {
-      processor.onEnd(makeSpan(i));
-      if (i % 64 === 63) await tick();
-    }
+    for (let i = 0; i < 200; i++) processor.onEnd(makeSpan(i));
     await alive(processor.forceFlush());
   });
   assert.equal(exporter.prepareCalls.length, 1);
@@ -459,71 +486,21 @@ test('an exporter that prepares: the queue no longer holds the span objects it p
   };
   const refs = endSpans();
   await tick();
-  await tick();
   gc();
   assert.equal(processor.queuedSpanCount, 64);
   assert.deepEqual(refs.flatMap((r, i) => (r.deref() === undefined ? [] : [i])), [], 'prepared spans are collectable while queued');
 });
 
-/**
- * An exporter that prepares a chunk as runs (as OTLP/protobuf does, one per resource and scope):
- * one object in the places of all its spans, here one run per 10 spans. export() records the
- * names each distinct run stands for, so a run that went out in two batches shows twice.
- */
-function runPreparingExporter({ splitThrows = false } = {}) {
-  const exporter = scriptedExporter();
-  exporter.splits = 0;
-  const makeRun = (spanNames) => ({
-    isPrepared: true,
-    resource: undefined,
-    scope: undefined,
-    spanNames,
-    splitAt(count) {
-      exporter.splits++;
-      if (splitThrows) throw new Error('split broke');
-      return [makeRun(spanNames.slice(0, count)), makeRun(spanNames.slice(count))];
-    },
-  });
-  exporter.prepare = (spans) => {
-    const prepared = [];
-    for (let i = 0; i < spans.length; i += 10) {
-      const group = spans.slice(i, i + 10);
-      const run = makeRun(names(group));
-      for (let k = 0; k < group.length; k++) prepared.push(run);
-    }
-    return prepared;
-  };
-  /** Every span name a batch carries, each run once however many places it fills. */
-  exporter.spanNamesOf = (batch) => batch.flatMap((entry, i) => (entry.isPrepared ? (batch[i - 1] === entry ? [] : entry.spanNames) : [entry.name]));
-  return exporter;
-}
-
-const allNames = (n) => Array.from({ length: n }, (_, i) => `s${i}`).sort();
-
-test('an exporter that prepares runs: a batch that ends inside a run gets its first spans and the next batch the rest, each span once', async () => {
-  const exporter = runPreparingExporter();
-  const processor = bsp(exporter, { maxExportBatchSize: 45 });
-  // Whether the first batch goes before the prepare or after, later ones end inside runs of 10.
-  for (let i = 0; i < 128; i++) processor.onEnd(makeSpan(i));
-  await alive(processor.forceFlush());
-  assert.ok(exporter.splits >= 1, 'a batch ended inside a run');
-  assert.deepEqual(exporter.batches.map((b) => b.length), [45, 45, 38], 'batches count spans, not runs');
-  assert.deepEqual(exporter.batches.map((b) => exporter.spanNamesOf(b).length), [45, 45, 38]);
-  assert.deepEqual(exporter.batches.flatMap(exporter.spanNamesOf).sort(), allNames(128));
-  assert.deepEqual(processor.totals(), { ...processor.totals(), created: 128, exported: 128, pendingAtExit: 0 });
-});
-
-test('an exporter that prepares runs, whose split throws: one error line, and the batch takes the whole run instead of sending a span twice', async () => {
+test('an exporter that prepares, whose detachFirst throws: one error line, the batch takes whole runs, and no span is lost', async () => {
   resetLogOnce();
-  const exporter = runPreparingExporter({ splitThrows: true });
+  const exporter = preparingExporter({ detachThrows: true });
   const processor = bsp(exporter, { maxExportBatchSize: 45 });
   const lines = await captureStderr(async () => {
     for (let i = 0; i < 128; i++) processor.onEnd(makeSpan(i));
     await alive(processor.forceFlush());
   });
-  assert.ok(exporter.splits >= 1);
+  assert.ok(exporter.detaches >= 1);
   assert.equal(lines.filter((l) => l.includes('OTELI_E_BSP_SPLIT')).length, 1, lines.join(''));
-  assert.ok(exporter.batches.some((b) => b.length > 45), 'a batch took the rest of its last run');
-  assert.deepEqual(exporter.batches.flatMap(exporter.spanNamesOf).sort(), allNames(128));
+  assert.deepEqual([...new Set(exporter.batches.flatMap(exporter.spanNamesOf))].sort(), allNames(128));
   assert.deepEqual(processor.totals(), { ...processor.totals(), created: 128, exported: 128, pendingAtExit: 0 });
 });

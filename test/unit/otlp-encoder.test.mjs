@@ -15,7 +15,8 @@ import {
 } from '../helpers/otlp-proto.mjs';
 
 const require = createRequire(import.meta.url);
-const { encodeTraceRequestProto, prepareSpansProto } = require('../../dist/exporters/otlp-proto-encoder.js');
+const { encodeTraceRequestProto } = require('../../dist/exporters/otlp-proto-encoder.js');
+const { SpanPreparer } = require('../../dist/exporters/otlp-proto-prepared.js');
 const { encodeTraceRequestJson } = require('../../dist/exporters/otlp-json-encoder.js');
 const { epochMsToNanoString, epochMsToNanoHalves } = require('../../dist/exporters/otlp-grouping.js');
 
@@ -467,59 +468,82 @@ function spansByScope(bytes) {
   return byScope;
 }
 
-test('protobuf: spans prepared ahead (prepareSpansProto), in chunks and mixed with unprepared ones, give the request the spans themselves give', () => {
+/** Prepares each span as the batch processor does when it ends; the queue slots it would fill. */
+function prepareAll(preparer, spans) {
+  return spans.map((span) => preparer.prepare(span));
+}
+
+/** What the batch processor's take() does: each run's first slots become a run of their own. */
+function takeBatch(slots) {
+  const counts = new Map();
+  for (const slot of slots) if (slot.isPrepared === true) counts.set(slot, (counts.get(slot) ?? 0) + 1);
+  const parts = new Map([...counts].map(([run, n]) => [run, run.detachFirst(n)]));
+  return slots.map((slot) => parts.get(slot) ?? slot);
+}
+
+test('protobuf: spans prepared as they end (SpanPreparer), taken in batches and mixed with unprepared ones, give the request the spans themselves give', () => {
   const { spans } = realisticBatch();
   const direct = encodeTraceRequestProto(spans);
-  // Chunks of 64 as the batch processor prepares them, the last 64 left as spans; every chunk is
-  // prepared before any request is encoded, so each must own its bytes.
-  const queued = [];
-  for (let i = 0; i < 448; i += 64) {
-    const prepared = prepareSpansProto(spans.slice(i, i + 64));
-    assert.equal(prepared.length, 64);
-    for (const p of prepared) assert.equal(p.isPrepared, true);
-    queued.push(...prepared);
-  }
-  queued.push(...spans.slice(448));
-  const mixed = encodeTraceRequestProto(queued);
+  const preparer = new SpanPreparer();
+  // The first 448 prepared, the last 64 left as spans (a prepare failed, say).
+  const slots = [...prepareAll(preparer, spans.slice(0, 448)), ...spans.slice(448)];
+  for (const slot of slots.slice(0, 448)) assert.equal(slot.isPrepared, true);
+  const batch = takeBatch(slots);
+  const mixed = encodeTraceRequestProto(batch);
   assertCanonicalSize(mixed);
   assert.deepEqual(spansByScope(mixed), spansByScope(direct));
   // The same scopes, once each, in the same order.
   const scopeNames = (bytes) => decodeTraceRequest(bytes).resourceSpans.flatMap((r) => r.scopeSpans.map((s) => s.scope.name));
   assert.deepEqual(scopeNames(mixed), scopeNames(direct));
-  // Prepared spans are reusable: a resend (a retry, the exit path) gives the same bytes.
-  assert.deepEqual(encodeTraceRequestProto(queued), mixed);
-  // Two resources and scopes interleaved in one chunk: each prepared span keeps its own.
+  // A taken batch is reusable (a retry, the exit path): spans prepared since do not change it.
+  prepareAll(preparer, spans);
+  assert.deepEqual(encodeTraceRequestProto(batch), mixed);
+  // Two resources and scopes interleaved: each prepared span keeps its own.
   const { all } = fixtureSpans();
-  assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
+  assert.deepEqual(spansByScope(encodeTraceRequestProto(takeBatch(prepareAll(new SpanPreparer(), all)))), spansByScope(encodeTraceRequestProto(all)));
 });
 
-test('protobuf: a prepared chunk is one run per resource and scope, in the places of its spans, and a run split between two requests sends each span once', () => {
+test('protobuf: prepared spans are one run per resource and scope, which batches take from the front, each span sent once', () => {
   const { spans } = realisticBatch();
-  const chunk = spans.slice(0, 64);
-  const prepared = prepareSpansProto(chunk);
-  assert.equal(prepared.length, 64);
-  const runs = [...new Set(prepared)];
-  const scopesInChunk = new Set(chunk.map((s) => s.scope));
-  assert.equal(runs.length, scopesInChunk.size, 'one object per scope, however many spans');
-  // A run fills adjacent places.
-  for (const run of runs) {
-    const places = prepared.flatMap((p, i) => (p === run ? [i] : []));
-    assert.deepEqual(places, Array.from({ length: places.length }, (_, k) => places[0] + k));
-  }
-  // Cut as the batch processor cuts a batch that ends at place 40: the run there is split.
-  const cut = 40;
-  const straddling = prepared[cut - 1];
-  assert.equal(prepared[cut], straddling, 'the cut falls inside a run');
-  const before = prepared.slice(0, cut).filter((p) => p === straddling).length;
-  const [head, tail] = straddling.splitAt(before);
-  const first = prepared.slice(0, cut).map((p) => (p === straddling ? head : p));
-  const second = prepared.slice(cut).map((p) => (p === straddling ? tail : p));
+  const preparer = new SpanPreparer();
+  const slots = prepareAll(preparer, spans.slice(0, 64));
+  const runs = [...new Set(slots)];
+  assert.equal(runs.length, new Set(spans.slice(0, 64).map((s) => s.scope)).size, 'one object per scope, however many spans');
+  for (const run of runs) assert.equal(run.count, slots.filter((s) => s === run).length);
+  // A batch of the first 40 slots; the next batch gets the rest and 64 spans prepared since.
+  const first = takeBatch(slots.slice(0, 40));
+  for (const run of runs) assert.equal(run.count, slots.slice(40).filter((s) => s === run).length, 'the run keeps what the batch left');
+  const later = prepareAll(preparer, spans.slice(64, 128));
+  const second = takeBatch([...slots.slice(40), ...later]);
   const ids = (bytes) => normalizeProtoRequest(decodeTraceRequest(bytes)).map((s) => s.spanId);
   const sent = [...ids(encodeTraceRequestProto(first)), ...ids(encodeTraceRequestProto(second))];
-  assert.equal(sent.length, 64);
-  assert.deepEqual(sent.sort(), ids(encodeTraceRequestProto(chunk)).sort());
-  assert.throws(() => straddling.splitAt(0), RangeError);
-  assert.throws(() => head.splitAt(before), RangeError);
+  assert.equal(sent.length, 128);
+  assert.deepEqual(sent.sort(), ids(encodeTraceRequestProto(spans.slice(0, 128))).sort());
+  assert.throws(() => runs[0].detachFirst(0), RangeError);
+  assert.throws(() => runs[0].detachFirst(runs[0].count + 1), RangeError);
+});
+
+test('protobuf: a chunk is reused once every batch that held its spans has settled, never before', () => {
+  const { spans } = realisticBatch();
+  const preparer = new SpanPreparer();
+  const expected = (from, to) => spansByScope(encodeTraceRequestProto(spans.slice(from, to)));
+  // Enough spans to fill several 64 KB chunks of the scope, taken in batches of 512.
+  const many = [];
+  for (let i = 0; i < 8; i++) many.push(...spans);
+  let batches = [];
+  for (let i = 0; i < many.length; i += 512) batches.push(takeBatch(prepareAll(preparer, many.slice(i, i + 512))));
+  const requests = batches.map((batch) => encodeTraceRequestProto(batch));
+  // Unreleased, the batches keep their bytes however many spans are prepared after them.
+  for (let i = 0; i < 4; i++) takeBatch(prepareAll(preparer, spans));
+  batches.forEach((batch, i) => assert.deepEqual(encodeTraceRequestProto(batch), requests[i], `batch ${i} before release`));
+  // Released (settled), their chunks go back to be written again: later spans are still right.
+  for (const batch of batches) for (const part of new Set(batch)) part.release();
+  batches = [];
+  for (let round = 0; round < 4; round++) {
+    const batch = takeBatch(prepareAll(preparer, spans));
+    assert.deepEqual(spansByScope(encodeTraceRequestProto(batch)), expected(0, spans.length), `round ${round} after reuse`);
+    for (const part of new Set(batch)) part.release();
+  }
 });
 
 test('protobuf: a prepare that throws mid-way leaves nothing behind for the next one', () => {
@@ -528,8 +552,11 @@ test('protobuf: a prepare that throws mid-way leaves nothing behind for the next
   broken.spanContext = () => {
     throw new Error('boom');
   };
-  assert.throws(() => prepareSpansProto([all[0], broken]), /boom/);
-  assert.deepEqual(spansByScope(encodeTraceRequestProto(prepareSpansProto(all))), spansByScope(encodeTraceRequestProto(all)));
+  const preparer = new SpanPreparer();
+  const before = prepareAll(preparer, all);
+  assert.throws(() => preparer.prepare(broken), /boom/);
+  const after = prepareAll(preparer, all);
+  assert.deepEqual(spansByScope(encodeTraceRequestProto(takeBatch([...before, ...after]))), spansByScope(encodeTraceRequestProto([...all, ...all])));
 });
 
 test('protobuf: a prepare of a huge span does not keep the scratch buffer it grew (as a request does not)', async () => {
@@ -537,11 +564,14 @@ test('protobuf: a prepare of a huge span does not keep the scratch buffer it gre
   const gc = runInNewContext('gc');
   gc();
   const before = process.memoryUsage().arrayBuffers;
-  // 12 MB of attribute: the writer's scratch buffer doubles to 16 MiB to hold it.
-  const prepareBig = () => prepareSpansProto([makeSpan({ attributes: { big: 'x'.repeat(12 * 1024 * 1024) } })]).length;
-  assert.equal(prepareBig(), 1);
+  const preparer = new SpanPreparer();
+  // 12 MB of attribute: the writer's scratch buffer doubles to 16 MiB to hold it, and the span
+  // gets a chunk of its own, which goes once its batch is gone.
+  let batch = takeBatch([preparer.prepare(makeSpan({ attributes: { big: 'x'.repeat(12 * 1024 * 1024) } }))]);
+  assert.equal(batch[0].count, 1);
+  batch = undefined;
   const { all } = fixtureSpans();
-  assert.equal(prepareSpansProto(all).length, all.length);
+  assert.equal(takeBatch(prepareAll(preparer, all)).length, all.length);
   // Array buffers are freed off the main thread, after the collection that finds them dead.
   for (let i = 0; i < 3; i++) {
     gc();
