@@ -33,7 +33,7 @@ const pool: SpanChunk[] = [];
 
 /** Bytes of encoded Span fields (tag, length, message), span k being [bounds[k], bounds[k + 1]). */
 class SpanChunk {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   readonly bounds: Uint32Array;
   /** Spans written so far. */
   spans = 0;
@@ -47,9 +47,8 @@ class SpanChunk {
     this.bounds = new Uint32Array(spanCapacity + 1);
   }
 
-  /** A chunk for a span of this many bytes: a pooled one if it fits one. */
-  static take(byteLength: number): SpanChunk {
-    if (byteLength > CHUNK_BYTES) return new SpanChunk(byteLength, 1);
+  /** A chunk for the spans of one run: a pooled one if there is one. */
+  static take(): SpanChunk {
     const reused = pool.pop();
     if (reused === undefined) return new SpanChunk(CHUNK_BYTES, CHUNK_SPANS);
     reused.spans = 0;
@@ -58,8 +57,18 @@ class SpanChunk {
     return reused;
   }
 
-  fits(byteLength: number): boolean {
-    return !this.sealed && this.spans < this.bounds.length - 1 && this.bounds[this.spans]! + byteLength <= this.bytes.length;
+  /** Where the next span's bytes go. */
+  get end(): number {
+    return this.bounds[this.spans]!;
+  }
+
+  /** The span written from end() to `position` is one of this chunk's now. */
+  add(position: number): void {
+    this.bounds[++this.spans] = position;
+  }
+
+  get isFull(): boolean {
+    return this.sealed || this.spans === this.bounds.length - 1;
   }
 
   release(count: number): void {
@@ -83,10 +92,13 @@ class SpanChunk {
  */
 export class EncodedRun implements PreparedSpan {
   readonly isPrepared = true;
+  /** Whether release() was called (a detached run is released once). */
+  private isReleased = false;
+
   constructor(
     readonly resource: Resource,
     readonly scope: InstrumentationScope,
-    private readonly chunk: SpanChunk,
+    readonly chunk: SpanChunk,
     private first: number,
     public count: number,
   ) {}
@@ -103,8 +115,10 @@ export class EncodedRun implements PreparedSpan {
     return this.chunk.bounds[this.first + this.count]!;
   }
 
-  /** Whether release() was called (a detached run is released once). */
-  private isReleased = false;
+  /** Whether the next span of the chunk would be this run's (only a chunk's last run grows). */
+  get isOpen(): boolean {
+    return this.first + this.count === this.chunk.spans && !this.chunk.isFull;
+  }
 
   release(): void {
     if (this.isReleased) return;
@@ -118,33 +132,6 @@ export class EncodedRun implements PreparedSpan {
     this.first += count;
     this.count -= count;
     return detached;
-  }
-
-  /** No more spans join this run's chunk. */
-  seal(): void {
-    this.chunk.seal();
-  }
-
-  /** Appends a span's bytes when they fit in the chunk; false if they do not. */
-  append(w: ProtobufWriter): boolean {
-    const chunk = this.chunk;
-    // Only the open run of a chunk appends, and its spans end where the chunk's do.
-    if (this.first + this.count !== chunk.spans || !chunk.fits(w.position)) return false;
-    const offset = chunk.bounds[chunk.spans]!;
-    chunk.bounds[chunk.spans + 1] = offset + w.position;
-    w.finishInto(chunk.bytes, offset);
-    chunk.spans++;
-    this.count++;
-    return true;
-  }
-
-  /** A run of one span in a new chunk, sized for it when it is larger than a chunk. */
-  static inNewChunk(resource: Resource, scope: InstrumentationScope, w: ProtobufWriter): EncodedRun {
-    const length = w.position;
-    const chunk = SpanChunk.take(length);
-    const run = new EncodedRun(resource, scope, chunk, 0, 0);
-    run.append(w);
-    return run;
   }
 }
 
@@ -163,13 +150,29 @@ export class SpanPreparer {
 
   /** Encodes the span now and returns the run its bytes joined. Throws what encoding throws. */
   prepare(span: ReadableSpan): PreparedSpan {
-    const w = this.writer;
-    w.reset();
-    encodeSpan(w, span);
     const { resource, scope } = span;
     let run = this.last;
     if (run === undefined || run.scope !== scope || run.resource !== resource) run = this.find(resource, scope);
-    if (run === undefined || !run.append(w)) run = this.replace(run, EncodedRun.inNewChunk(resource, scope, w));
+    if (run === undefined || !run.isOpen) run = this.replace(run, new EncodedRun(resource, scope, SpanChunk.take(), 0, 0));
+    this.last = run;
+    // Encoded straight into the chunk, after its last span.
+    const chunk = run.chunk;
+    const w = this.writer;
+    w.writeIn(chunk.bytes, chunk.end);
+    encodeSpan(w, span);
+    if (w.buffer === chunk.bytes) {
+      chunk.add(w.position);
+      run.count++;
+      return run;
+    }
+    // It did not fit: the writer moved the chunk's bytes and this span's to a buffer of its own.
+    // The span goes to a new chunk (one of its size, if larger than a chunk), the others stay.
+    const start = chunk.end;
+    const length = w.position - start;
+    const fresh = length <= CHUNK_BYTES ? SpanChunk.take() : new SpanChunk(length, 1);
+    fresh.bytes.set(w.buffer.subarray(start, w.position), 0);
+    fresh.add(length);
+    run = this.replace(run, new EncodedRun(resource, scope, fresh, 0, 1));
     this.last = run;
     return run;
   }
@@ -183,13 +186,14 @@ export class SpanPreparer {
     return undefined;
   }
 
+  /** `run` replaces `old` as its resource and scope's open run; old's chunk takes no more. */
   private replace(old: EncodedRun | undefined, run: EncodedRun): EncodedRun {
-    old?.seal();
+    if (old !== undefined && old.chunk !== run.chunk) old.chunk.seal();
     const open = this.open;
     const at = old === undefined ? -1 : open.indexOf(old);
     if (at >= 0) open[at] = run;
     else {
-      if (open.length >= MAX_OPEN_RUNS) open.shift()!.seal();
+      if (open.length >= MAX_OPEN_RUNS) open.shift()!.chunk.seal();
       open.push(run);
     }
     return run;

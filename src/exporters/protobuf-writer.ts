@@ -125,13 +125,19 @@ export class ProtobufWriter {
   }
 
   /**
-   * The bytes written, copied into `target` from `offset` (which must have room for
-   * `position` bytes), and the writer starts over: for bytes that join others (prepared spans).
+   * Goes on writing in `buffer` from `position` (bytes kept elsewhere, as prepared spans are):
+   * what is written lands there directly, until it runs out of room, when the writer moves
+   * everything to a larger buffer of its own, as ever (`buffer` tells which one it is in).
    */
-  finishInto(target: Uint8Array, offset: number): void {
-    const length = this.close();
-    target.set(this.buf.subarray(0, length), offset);
-    if (this.buf.length > MAX_RETAINED_CAPACITY_BYTES) this.buf = Buffer.allocUnsafeSlow(INITIAL_CAPACITY_BYTES);
+  writeIn(buffer: Buffer, position: number): void {
+    this.buf = buffer;
+    this.pos = position;
+    this.depth = 0;
+  }
+
+  /** The buffer being written. */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /** Ends the request: its length, the position back at the start. */

@@ -242,20 +242,29 @@ export class BatchSpanProcessor implements SpanProcessor {
    * that fail, the batch keeps the runs themselves, and their later spans may go out twice.
    */
   private detachRuns(batch: ReadableSpan[]): void {
-    const parts = new Map<PreparedSpan, PreparedSpan>();
+    // A batch holds a few runs (one or two per instrumentation): arrays scanned by identity,
+    // the last one found first, cost less than a Map per batch.
+    const runs: PreparedSpan[] = [];
+    const counts: number[] = [];
+    let last = -1;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as unknown as PreparedSpan;
+      if (item.isPrepared !== true) continue;
+      if (last < 0 || runs[last] !== item) last = indexOrAdd(runs, counts, item);
+      counts[last]!++;
+    }
+    const parts: PreparedSpan[] = [];
     try {
-      const taken = new Map<PreparedSpan, number>();
-      for (let i = 0; i < batch.length; i++) {
-        const item = batch[i] as unknown as PreparedSpan;
-        if (item.isPrepared === true) taken.set(item, (taken.get(item) ?? 0) + 1);
-      }
-      for (const [run, count] of taken) parts.set(run, run.detachFirst(count));
+      for (let r = 0; r < runs.length; r++) parts.push(runs[r]!.detachFirst(counts[r]!));
     } catch (err) {
       log.errorOnce('OTELI_E_BSP_SPLIT', 'taking prepared spans for a batch failed; the batch takes whole runs', err);
     }
+    last = -1;
     for (let i = 0; i < batch.length; i++) {
-      const part = parts.get(batch[i] as unknown as PreparedSpan);
-      if (part !== undefined) batch[i] = part as unknown as ReadableSpan;
+      const item = batch[i] as unknown as PreparedSpan;
+      if (item.isPrepared !== true) continue;
+      if (last < 0 || runs[last] !== item) last = runs.indexOf(item);
+      if (last < parts.length) batch[i] = parts[last] as unknown as ReadableSpan;
     }
   }
 
@@ -341,4 +350,12 @@ function releasePrepared(batch: readonly ReadableSpan[]): void {
   } catch (err) {
     log.errorOnce('OTELI_E_BSP_RELEASE', 'releasing exported spans failed', err);
   }
+}
+
+/** Where `run` is in `runs`, added (with a count of 0) if it is not there yet. */
+function indexOrAdd(runs: PreparedSpan[], counts: number[], run: PreparedSpan): number {
+  const at = runs.indexOf(run);
+  if (at >= 0) return at;
+  counts.push(0);
+  return runs.push(run) - 1;
 }
