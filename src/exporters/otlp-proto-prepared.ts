@@ -136,23 +136,27 @@ export class EncodedRun implements PreparedSpan {
 }
 
 /**
- * Past this many resource and scope pairs, the oldest one's open run is let go (its spans stay
- * queued in it): memory stays a chunk per pair kept, however many tracers an app makes.
+ * Resource and scope pairs with a chunk of their own. A span of any other (an app that makes
+ * tracers without end) gets a chunk of its exact size, as a huge span does: memory stays a chunk
+ * per pair kept, plus each queued span's own bytes, however many tracers there are.
  */
 const MAX_OPEN_RUNS = 32;
 
 /** Where one exporter's spans are prepared: the run each resource and scope appends to. */
 export class SpanPreparer {
   private readonly writer = new ProtobufWriter();
-  /** Open runs, the most recently used last; a short scan by identity finds a span's. */
+  /** Open runs; a short scan by identity finds a span's. */
   private readonly open: EncodedRun[] = [];
   private last: EncodedRun | undefined;
+  /** Where a span without a chunk of its scope's is encoded first (see MAX_OPEN_RUNS). */
+  private scratch: Buffer | undefined;
 
   /** Encodes the span now and returns the run its bytes joined. Throws what encoding throws. */
   prepare(span: ReadableSpan): PreparedSpan {
     const { resource, scope } = span;
     let run = this.last;
     if (run === undefined || run.scope !== scope || run.resource !== resource) run = this.find(resource, scope);
+    if (run === undefined && this.open.length >= MAX_OPEN_RUNS) return this.inOwnChunk(span, (this.scratch ??= Buffer.allocUnsafeSlow(16 * 1024)), 0, false);
     if (run === undefined || !run.isOpen) run = this.replace(run, new EncodedRun(resource, scope, SpanChunk.take(), 0, 0));
     this.last = run;
     // Encoded straight into the chunk, after its last span.
@@ -166,15 +170,31 @@ export class SpanPreparer {
       return run;
     }
     // It did not fit: the writer moved the chunk's bytes and this span's to a buffer of its own.
-    // The span goes to a new chunk (one of its size, if larger than a chunk), the others stay.
-    const start = chunk.end;
-    const length = w.position - start;
-    const fresh = length <= CHUNK_BYTES ? SpanChunk.take() : new SpanChunk(length, 1);
-    fresh.bytes.set(w.buffer.subarray(start, w.position), 0);
-    fresh.add(length);
-    run = this.replace(run, new EncodedRun(resource, scope, fresh, 0, 1));
+    // The span goes to a new chunk, which the scope's next spans join; the others stay.
+    run = this.replace(run, this.copied(span, chunk.end, true));
     this.last = run;
     return run;
+  }
+
+  /** A run of one span, encoded from `position` in `buffer`. */
+  private inOwnChunk(span: ReadableSpan, buffer: Buffer, position: number, poolable: boolean): EncodedRun {
+    const w = this.writer;
+    w.writeIn(buffer, position);
+    encodeSpan(w, span);
+    return this.copied(span, position, poolable);
+  }
+
+  /**
+   * The span the writer holds from `start` on, copied into a chunk: a pooled one if `poolable`
+   * and it fits one, else one of its exact size.
+   */
+  private copied(span: ReadableSpan, start: number, poolable: boolean): EncodedRun {
+    const w = this.writer;
+    const length = w.position - start;
+    const chunk = poolable && length <= CHUNK_BYTES ? SpanChunk.take() : new SpanChunk(length, 1);
+    chunk.bytes.set(w.buffer.subarray(start, w.position), 0);
+    chunk.add(length);
+    return new EncodedRun(span.resource, span.scope, chunk, 0, 1);
   }
 
   private find(resource: Resource, scope: InstrumentationScope): EncodedRun | undefined {
@@ -189,13 +209,9 @@ export class SpanPreparer {
   /** `run` replaces `old` as its resource and scope's open run; old's chunk takes no more. */
   private replace(old: EncodedRun | undefined, run: EncodedRun): EncodedRun {
     if (old !== undefined && old.chunk !== run.chunk) old.chunk.seal();
-    const open = this.open;
-    const at = old === undefined ? -1 : open.indexOf(old);
-    if (at >= 0) open[at] = run;
-    else {
-      if (open.length >= MAX_OPEN_RUNS) open.shift()!.chunk.seal();
-      open.push(run);
-    }
+    const at = old === undefined ? -1 : this.open.indexOf(old);
+    if (at >= 0) this.open[at] = run;
+    else this.open.push(run);
     return run;
   }
 }

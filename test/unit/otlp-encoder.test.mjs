@@ -546,6 +546,22 @@ test('protobuf: a chunk is reused once every batch that held its spans has settl
   }
 });
 
+test('protobuf: spans of more scopes than get a chunk each take only their own bytes, and go out right', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const preparer = new SpanPreparer();
+  // 3000 spans of 500 tracers taking turns (an app that makes a tracer per route, say): a 64 KB
+  // chunk for each scope it met would hold 30 MB here, and one per span 190 MB.
+  const scopes = Array.from({ length: 500 }, (_, i) => ({ name: `tracer-${i}`, version: '1.0.0' }));
+  const spans = Array.from({ length: 3000 }, (_, i) => makeSpan({ name: `span-${i}`, scope: scopes[i % scopes.length], attributes: { i } }));
+  const batch = takeBatch(prepareAll(preparer, spans));
+  const heldMb = (process.memoryUsage().arrayBuffers - before) / 2 ** 20;
+  assert.ok(heldMb < 8, `${heldMb.toFixed(1)} MB of buffers held by 3000 queued spans`);
+  assert.deepEqual(spansByScope(encodeTraceRequestProto(batch)), spansByScope(encodeTraceRequestProto(spans)));
+});
+
 test('protobuf: a prepare that throws mid-way leaves nothing behind for the next one', () => {
   const { all } = fixtureSpans();
   const broken = makeSpan({ name: 'broken' });
