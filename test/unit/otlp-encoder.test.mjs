@@ -546,18 +546,24 @@ test('protobuf: a chunk is reused once every batch that held its spans has settl
   }
 });
 
-test('protobuf: spans of more scopes than get a chunk each take only their own bytes, and go out right', async () => {
+/** Array buffers' bytes now, after a full collection; grownMb() tells their growth since. */
+function arrayBuffersBaseline() {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc');
   gc();
   const before = process.memoryUsage().arrayBuffers;
+  return { gc, grownMb: () => (process.memoryUsage().arrayBuffers - before) / 2 ** 20 };
+}
+
+test('protobuf: spans of more scopes than get a chunk each take only their own bytes, and go out right', async () => {
+  const buffers = arrayBuffersBaseline();
   const preparer = new SpanPreparer();
   // 3000 spans of 500 tracers taking turns (an app that makes a tracer per route, say): a 64 KB
   // chunk for each scope it met would hold 30 MB here, and one per span 190 MB.
   const scopes = Array.from({ length: 500 }, (_, i) => ({ name: `tracer-${i}`, version: '1.0.0' }));
   const spans = Array.from({ length: 3000 }, (_, i) => makeSpan({ name: `span-${i}`, scope: scopes[i % scopes.length], attributes: { i } }));
   const batch = takeBatch(prepareAll(preparer, spans));
-  const heldMb = (process.memoryUsage().arrayBuffers - before) / 2 ** 20;
+  const heldMb = buffers.grownMb();
   assert.ok(heldMb < 8, `${heldMb.toFixed(1)} MB of buffers held by 3000 queued spans`);
   assert.deepEqual(spansByScope(encodeTraceRequestProto(batch)), spansByScope(encodeTraceRequestProto(spans)));
 });
@@ -576,10 +582,7 @@ test('protobuf: a prepare that throws mid-way leaves nothing behind for the next
 });
 
 test('protobuf: a prepare of a huge span does not keep the scratch buffer it grew (as a request does not)', async () => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc');
-  gc();
-  const before = process.memoryUsage().arrayBuffers;
+  const { gc, grownMb } = arrayBuffersBaseline();
   const preparer = new SpanPreparer();
   // 12 MB of attribute: the writer's scratch buffer doubles to 16 MiB to hold it, and the span
   // gets a chunk of its own, which goes once its batch is gone.
@@ -593,7 +596,7 @@ test('protobuf: a prepare of a huge span does not keep the scratch buffer it gre
     gc();
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const keptMb = (process.memoryUsage().arrayBuffers - before) / 2 ** 20;
+  const keptMb = grownMb();
   assert.ok(keptMb < 4, `${keptMb.toFixed(1)} MB of buffers kept after the huge prepare`);
 });
 
