@@ -13,7 +13,7 @@
  * Spans can also be encoded ahead, as they end (./otlp-proto-prepared.ts): the request then
  * copies their bytes, so the queue holds bytes rather than span objects.
  */
-import type { Attributes, InstrumentationScope, PreparedSpan, ReadableSpan, Resource, SpanEventData, SpanLinkData } from '../sdk/types';
+import type { Attributes, PreparedSpan, ReadableSpan, SpanEventData, SpanLinkData } from '../sdk/types';
 import { ID_WORDS_PARENT, ID_WORDS_SPAN, ID_WORDS_TRACE } from '../sdk/types';
 import {
   epochMsToNanoHalves,

@@ -156,7 +156,7 @@ export class SpanPreparer {
     const { resource, scope } = span;
     let run = this.last;
     if (run === undefined || run.scope !== scope || run.resource !== resource) run = this.find(resource, scope);
-    if (run === undefined && this.open.length >= MAX_OPEN_RUNS) return this.inOwnChunk(span, (this.scratch ??= Buffer.allocUnsafeSlow(16 * 1024)), 0, false);
+    if (run === undefined && this.open.length >= MAX_OPEN_RUNS) return this.inOwnChunk(span);
     if (run === undefined || !run.isOpen) run = this.replace(run, new EncodedRun(resource, scope, SpanChunk.take(), 0, 0));
     this.last = run;
     // Encoded straight into the chunk, after its last span.
@@ -176,12 +176,12 @@ export class SpanPreparer {
     return run;
   }
 
-  /** A run of one span, encoded from `position` in `buffer`. */
-  private inOwnChunk(span: ReadableSpan, buffer: Buffer, position: number, poolable: boolean): EncodedRun {
+  /** A run of one span in a chunk of its exact size (see MAX_OPEN_RUNS), encoded in the scratch first. */
+  private inOwnChunk(span: ReadableSpan): EncodedRun {
     const w = this.writer;
-    w.writeIn(buffer, position);
+    w.writeIn((this.scratch ??= Buffer.allocUnsafeSlow(16 * 1024)), 0);
     encodeSpan(w, span);
-    return this.copied(span, position, poolable);
+    return this.copied(span, 0, false);
   }
 
   /**

@@ -116,15 +116,6 @@ export class ProtobufWriter {
   }
 
   /**
-   * The bytes written, always copied out, sized exactly, for bytes kept a while (prepared spans):
-   * unpooled, since a pooled slice would keep its whole 8 KB pool alive with them.
-   */
-  finishCopy(): Uint8Array {
-    const length = this.close();
-    return this.copyOut(length, Buffer.allocUnsafeSlow(length));
-  }
-
-  /**
    * Goes on writing in `buffer` from `position` (bytes kept elsewhere, as prepared spans are):
    * what is written lands there directly, until it runs out of room, when the writer moves
    * everything to a larger buffer of its own, as ever (`buffer` tells which one it is in).

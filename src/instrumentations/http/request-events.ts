@@ -91,13 +91,14 @@ function makeResponseEmit(isStoodDown: () => boolean, inheritedFrom: { emit: Emi
           // before the app's: fastify's onResponse hooks and the app's 'finish' listeners come
           // after the response, outside its span. ended() contains its own errors.
           if (isEnd && !record.isEnded && (record.isTracked || record.endings !== undefined)) ended(this as ServerResponse, record, event);
-          const inContext = isHeard && needsContext(record, isStoodDown);
           // Node's 'finish' listener arms the connection's keep-alive timer (./keep-alive-timer.ts).
           const socket = event === 'finish' && !isStoodDown() ? (this as ServerResponse).socket : null;
-          if (socket == null) return inContext ? withContext(record.context, emitNow, this, arguments) : emitNow.apply(this, arguments as unknown as [string]);
-          const timeoutBefore = socket.timeout;
-          const heard = inContext ? withContext(record.context, emitNow, this, arguments) : emitNow.apply(this, arguments as unknown as [string]);
-          rearmKeepAliveTimer(socket, timeoutBefore);
+          const timeoutBefore = socket?.timeout;
+          const heard =
+            isHeard && needsContext(record, isStoodDown)
+              ? withContext(record.context, emitNow, this, arguments)
+              : emitNow.apply(this, arguments as unknown as [string]);
+          if (socket != null) rearmKeepAliveTimer(socket, timeoutBefore);
           return heard;
         }
       }
